@@ -1,0 +1,36 @@
+import { sql, type Kysely } from 'kysely'
+import { SchemaTooNewError } from '../errors.js'
+import { LATEST_SCHEMA_VERSION, migrations } from './migrations/index.js'
+
+/**
+ * Brings the `holdpoint` schema up to date in one transaction, serialized across processes by an
+ * advisory lock. Refuses a database migrated by newer code. Returns the versions applied.
+ */
+export async function migrate(db: Kysely<unknown>): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('holdpoint.migrate'))`.execute(trx)
+    await sql`CREATE SCHEMA IF NOT EXISTS holdpoint`.execute(trx)
+    await sql`CREATE TABLE IF NOT EXISTS holdpoint.schema_version (
+      version int PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`.execute(trx)
+    const current = await schemaVersion(trx)
+    if (current > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(current, LATEST_SCHEMA_VERSION)
+    const applied: number[] = []
+    for (const migration of migrations) {
+      if (migration.version <= current) continue
+      for (const statement of migration.statements) await sql.raw(statement).execute(trx)
+      await sql`INSERT INTO holdpoint.schema_version (version) VALUES (${migration.version})`.execute(trx)
+      applied.push(migration.version)
+    }
+    return applied
+  })
+}
+
+/** The schema version recorded in the database; 0 when Holdpoint never migrated it. */
+export async function schemaVersion(db: Kysely<unknown>): Promise<number> {
+  const { rows } = await sql<{ version: number | null }>`
+    SELECT CASE WHEN to_regclass('holdpoint.schema_version') IS NULL THEN 0
+      ELSE (SELECT coalesce(max(version), 0) FROM holdpoint.schema_version) END AS version`.execute(db)
+  return rows[0]?.version ?? 0
+}
