@@ -141,10 +141,15 @@ export class NodeExecution {
     else pending.reject(outcome.error)
   }
 
-  /** Stops this execution for good: aborts its signal and fails what it waits on. */
-  abandon(reason: unknown): void {
+  /**
+   * Stops this execution for good and aborts its signal. With `rejectPending`, the requests it
+   * awaits reject with `reason` (a cancel the body may react to); otherwise they stay pending and
+   * are collected, so no user code runs for progress that was merely dropped.
+   */
+  abandon(reason: unknown, rejectPending = false): void {
     if (!this.#abort.signal.aborted) this.#abort.abort(reason)
-    for (const id of [...this.pending.keys()]) this.settle(id, { error: reason })
+    if (rejectPending) for (const id of [...this.pending.keys()]) this.settle(id, { error: reason })
+    else this.pending.clear()
   }
 
   /** The value a stored answer gives the body; throws what the body should see instead. */

@@ -155,7 +155,7 @@ export class WorkflowEngine<TState = JsonObject> {
         events,
       })
       if (written) {
-        this.#live?.abandon(new RunCancelledError(run.id, reason))
+        this.#live?.abandon(new RunCancelledError(run.id, reason), true)
         this.#live = undefined
         this.#run = {
           ...fields,
@@ -227,7 +227,9 @@ export class WorkflowEngine<TState = JsonObject> {
   async #advance(inputData: InputData | undefined, maxNodes: number): Promise<ExecutionState<TState>> {
     const delivery = await this.#deliver(inputData)
     if (delivery === 'nothing-new') return this.executionState
-    if (delivery === 'none' && this.#run.status === 'waiting_for_input') return this.executionState
+    if (delivery === 'none' && this.#run.status === 'waiting_for_input' && !(await this.#expireDue())) {
+      return this.executionState
+    }
     let completed = 0
     while (completed < maxNodes && (this.#run.status === 'running' || this.#run.status === 'waiting_for_input')) {
       const live = this.#ensureLive()
@@ -353,6 +355,53 @@ export class WorkflowEngine<TState = JsonObject> {
       throw new UnknownRequestError(unknown, [...open])
     }
     return fresh
+  }
+
+  /**
+   * Resolves requests whose stored deadline has passed: the node gets the request's default, or
+   * `INPUT_TIMEOUT` is thrown at its `await`. Returns whether any expired.
+   */
+  async #expireDue(): Promise<boolean> {
+    const now = this.#host.now().getTime()
+    const due = this.#run.requests.filter(
+      (r) => r.status === 'open' && r.expiresAt !== null && r.expiresAt.getTime() <= now,
+    )
+    if (due.length === 0) return false
+    const live = this.#ensureLive()
+    const outcome = await live.next()
+    if (outcome.kind !== 'paused') return true // the loop handles a completed or failed body
+    const stillOpen = this.#run.requests.some((r) => r.status === 'open' && !due.includes(r))
+    const written = await this.#write(
+      { status: stillOpen ? 'waiting_for_input' : 'running' },
+      {
+        answers: due.map((r) => ({
+          nodeId: r.nodeId,
+          visit: r.visit,
+          requestId: r.requestId,
+          status: 'expired' as const,
+          answer: r.spec.default?.value,
+        })),
+        events: due.map((r) => ({
+          type: 'input_expired' as const,
+          data: { requestId: r.requestId, node: r.nodeId, visit: r.visit, defaulted: r.spec.default !== undefined },
+        })),
+      },
+    )
+    if (written !== 'written') return false
+    this.#run.requests = this.#run.requests.map((r) =>
+      due.includes(r) ? { ...r, status: 'expired', answer: r.spec.default?.value } : r,
+    )
+    for (const r of due) {
+      const expired = { ...r, status: 'expired' as const }
+      let settled: { value: unknown } | { error: unknown }
+      try {
+        settled = { value: NodeExecution.answerOf(expired, live.pending.get(r.requestId)?.schema, this.runId) }
+      } catch (error) {
+        settled = { error }
+      }
+      live.settle(r.requestId, settled)
+    }
+    return true
   }
 
   #ensureLive(): NodeExecution {

@@ -29,8 +29,10 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
 
 /** The schema version recorded in the database; 0 when Holdpoint never migrated it. */
 export async function schemaVersion(db: Kysely<unknown>): Promise<number> {
+  const exists = await sql<{ table: string | null }>`
+    SELECT to_regclass('holdpoint.schema_version')::text AS table`.execute(db)
+  if (!exists.rows[0]?.table) return 0
   const { rows } = await sql<{ version: number | null }>`
-    SELECT CASE WHEN to_regclass('holdpoint.schema_version') IS NULL THEN 0
-      ELSE (SELECT coalesce(max(version), 0) FROM holdpoint.schema_version) END AS version`.execute(db)
+    SELECT max(version) AS version FROM holdpoint.schema_version`.execute(db)
   return rows[0]?.version ?? 0
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
+import { storeKinds, useStores } from '../../../test/setup/stores.js'
+import { approval } from './fixtures/approval.js'
+
+describe.each(storeKinds)('cancel (%s)', (kind) => {
+  const stores = useStores()
+
+  it('ends a waiting run and closes its requests', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [approval], store })
+    const engine = await hp.start('approval', { topic: 'cancel' })
+    await engine.run()
+    await engine.cancel('no longer needed')
+
+    expect(engine.executionState.status).toBe('cancelled')
+    expect(engine.executionState.awaitingInput).toEqual([])
+    const stored = await store.loadRun(engine.runId)
+    expect(stored?.status).toBe('cancelled')
+    const [request] = await store.findClosedRequests(engine.runId, ['approve'])
+    expect(request?.status).toBe('closed')
+    const error = await engine.run({ approve: { approved: true, note: 'late' } }).catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'RUN_NOT_WAITING')).toBe(true)
+    const last = []
+    for await (const event of engine.events()) last.push(event)
+    expect(last.at(-1)).toMatchObject({ type: 'run_cancelled', data: { reason: 'no longer needed' } })
+  })
+
+  it('aborts the signal of the node waiting in this process and rejects its request', async () => {
+    let signal: AbortSignal | undefined
+    let seen: unknown
+    const workflow = defineWorkflow({
+      id: 'watch',
+      version: 1,
+      start: 'wait',
+      nodes: {
+        wait: async (ctx) => {
+          signal = ctx.signal
+          try {
+            return await ctx.requestInput({ id: 'go' })
+          } catch (error) {
+            seen = error
+            throw error
+          }
+        },
+      },
+    })
+    const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })
+    const engine = await hp.start('watch', undefined)
+    await engine.run()
+    expect(signal?.aborted).toBe(false)
+    await engine.cancel()
+    expect(signal?.aborted).toBe(true)
+    await Promise.resolve()
+    expect(HoldpointError.is(seen, 'RUN_CANCELLED')).toBe(true)
+  })
+
+  it('cancels from another process while a node is running, and the run stays cancelled', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const workflow = defineWorkflow({
+      id: 'slow',
+      version: 1,
+      start: 'work',
+      nodes: { work: async () => gate.then(() => 'done'), after: async () => 'after' },
+      edges: [{ from: 'work', to: 'after' }],
+    })
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [workflow], store })
+    const engine = await hp.start('slow', undefined)
+    const running = engine.run()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await (await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)).cancel('stop')
+    release()
+    await running
+    expect((await store.loadRun(engine.runId))?.status).toBe('cancelled')
+    expect(engine.executionState.status).toBe('cancelled')
+  })
+
+  it('does nothing to a completed run', async () => {
+    const workflow = defineWorkflow({ id: 'quick', version: 1, start: 'a', nodes: { a: () => 1 } })
+    const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })
+    const engine = await hp.start('quick', undefined)
+    await engine.run()
+    await engine.cancel()
+    expect(engine.executionState.status).toBe('completed')
+  })
+})

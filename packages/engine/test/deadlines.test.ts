@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
+import { storeKinds, useStores } from '../../../test/setup/stores.js'
+
+function clock(start = Date.parse('2026-01-01T00:00:00Z')) {
+  let now = start
+  return { now: () => new Date(now), advance: (ms: number) => void (now += ms) }
+}
+
+const withDefault = defineWorkflow({
+  id: 'withDefault',
+  version: 1,
+  start: 'ask',
+  nodes: {
+    ask: async ({ requestInput }) =>
+      requestInput({ id: 'approve', inputType: 'confirm', timeoutMs: 60_000, default: false }),
+  },
+})
+
+const withoutDefault = defineWorkflow({
+  id: 'withoutDefault',
+  version: 1,
+  start: 'ask',
+  nodes: {
+    ask: async ({ requestInput }) => {
+      try {
+        return await requestInput({ id: 'approve', timeoutMs: 1_000 })
+      } catch (error) {
+        if (HoldpointError.is(error, 'INPUT_TIMEOUT')) return 'escalated'
+        throw error
+      }
+    },
+  },
+})
+
+describe.each(storeKinds)('durable deadlines (%s)', (kind) => {
+  const stores = useStores()
+
+  it('stores the deadline and resumes with the default once it has passed, in any process', async () => {
+    const store = await stores.open(kind)
+    const time = clock()
+    const engine = await createHoldpoint({ workflows: [withDefault], store, now: time.now }).start(
+      'withDefault',
+      undefined,
+    )
+    await engine.run()
+    const [request] = engine.executionState.awaitingInput
+    expect(request?.expiresAt?.toISOString()).toBe('2026-01-01T00:01:00.000Z')
+    expect(request?.default).toBe(false)
+
+    await engine.run() // not yet due
+    expect(engine.executionState.status).toBe('waiting_for_input')
+
+    time.advance(60_000)
+    const other = await createHoldpoint({ workflows: [withDefault], store, now: time.now }).load(engine.runId)
+    await other.run()
+    expect(other.executionState).toMatchObject({ status: 'completed', output: false })
+  })
+
+  it('throws INPUT_TIMEOUT inside the node when there is no default', async () => {
+    const store = await stores.open(kind)
+    const time = clock()
+    const hp = createHoldpoint({ workflows: [withoutDefault], store, now: time.now })
+    const engine = await hp.start('withoutDefault', undefined)
+    await engine.run()
+    time.advance(1_000)
+    await engine.run()
+    expect(engine.executionState).toMatchObject({ status: 'completed', output: 'escalated' })
+    const types = []
+    for await (const event of engine.events()) types.push(event.type)
+    expect(types).toContain('input_expired')
+  })
+
+  it('still takes an answer that arrives before the deadline is acted on', async () => {
+    const store = await stores.open(kind)
+    const time = clock()
+    const engine = await createHoldpoint({ workflows: [withDefault], store, now: time.now }).start(
+      'withDefault',
+      undefined,
+    )
+    await engine.run()
+    time.advance(120_000)
+    await engine.run({ approve: true })
+    expect(engine.executionState.output).toBe(true)
+  })
+})

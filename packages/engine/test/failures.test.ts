@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
+import { storeKinds, useStores } from '../../../test/setup/stores.js'
+
+describe.each(storeKinds)('node failures (%s)', (kind) => {
+  const stores = useStores()
+
+  it('fails the run with the serialized error and resumes it with retry()', async () => {
+    let attempts = 0
+    const workflow = defineWorkflow({
+      id: 'flaky',
+      version: 1,
+      start: 'call',
+      nodes: {
+        call: async () => {
+          attempts++
+          if (attempts === 1) throw new TypeError('upstream said no')
+          return 'ok'
+        },
+        after: async ({ output }) => `after ${output.call}`,
+      },
+      edges: [{ from: 'call', to: 'after' }],
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start('flaky', undefined)
+    await engine.run()
+    expect(engine.executionState.status).toBe('failed')
+    expect(engine.executionState.error).toMatchObject({ name: 'TypeError', message: 'upstream said no' })
+    expect(engine.executionState.currentNodes).toEqual(['call'])
+
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    await other.retry()
+    expect(other.executionState).toMatchObject({ status: 'completed', output: 'after ok', error: null })
+    const error = await other.retry().catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'RUN_NOT_FAILED')).toBe(true)
+  })
+
+  it('fails a node that leaves the state invalid, keeping the last valid state', async () => {
+    const workflow = defineWorkflow({
+      id: 'stateful',
+      version: 1,
+      state: z.object({ count: z.number().max(1).default(0) }),
+      start: 'bump',
+      nodes: {
+        bump: async ({ state }) => {
+          state.count += 1
+        },
+      },
+      edges: [{ from: 'bump', to: 'bump' }],
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start('stateful', undefined)
+    await engine.run()
+    expect(engine.executionState.status).toBe('failed')
+    expect(engine.executionState.error).toMatchObject({ code: 'INVALID_STATE' })
+    expect(engine.executionState.state).toEqual({ count: 1 })
+    expect((await store.loadRun(engine.runId))?.state).toEqual({ count: 1 })
+  })
+
+  it('refuses an initial state that does not fit the schema', async () => {
+    const workflow = defineWorkflow({
+      id: 'needsState',
+      version: 1,
+      state: z.object({ owner: z.string() }),
+      start: 'a',
+      nodes: { a: () => 1 },
+    })
+    const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })
+    const error = await hp.start('needsState', undefined).catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'INVALID_INPUT')).toBe(true)
+    expect(error).toMatchObject({ issues: [{ path: ['state', 'owner'] }] })
+    const ok = await hp.start('needsState', undefined, { state: { owner: 'ops' } })
+    expect(ok.executionState.state).toEqual({ owner: 'ops' })
+  })
+})

@@ -1,0 +1,72 @@
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createHoldpoint, HoldpointError, LATEST_SCHEMA_VERSION } from '../src/index.js'
+import { pgliteStore } from '../src/pglite.js'
+import { postgresStore } from '../src/postgres.js'
+import { createEmptyDatabase, type TestDatabase } from '../../../test/setup/database.js'
+import { approval } from './fixtures/approval.js'
+
+describe('migrations', () => {
+  const databases: TestDatabase[] = []
+  afterAll(async () => Promise.all(databases.map((d) => d.drop())))
+
+  async function emptyDatabase(): Promise<TestDatabase> {
+    const database = await createEmptyDatabase()
+    databases.push(database)
+    return database
+  }
+
+  async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      return (await client.query<T>(text)).rows
+    } finally {
+      await client.end()
+    }
+  }
+
+  it('migrates an empty database on first use, once, even from several processes at once', async () => {
+    const { url } = await emptyDatabase()
+    const stores = [1, 2, 3].map(() => postgresStore({ connectionString: url, maxConnections: 1 }))
+    await Promise.all(stores.map((s) => s.ready()))
+    await Promise.all(stores.map((s) => s.close()))
+    const rows = await query<{ version: number }>(url, 'SELECT version FROM holdpoint.schema_version')
+    expect(rows.map((r) => r.version)).toEqual([LATEST_SCHEMA_VERSION])
+    const tables = await query<{ table_name: string }>(
+      url,
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'holdpoint' ORDER BY 1`,
+    )
+    expect(tables.map((t) => t.table_name)).toEqual(['events', 'requests', 'runs', 'schema_version', 'steps'])
+  })
+
+  it('refuses to run against a schema newer than the code', async () => {
+    const { url } = await emptyDatabase()
+    const store = postgresStore({ connectionString: url })
+    await store.ready()
+    await store.close()
+    await query(url, `INSERT INTO holdpoint.schema_version (version) VALUES (${LATEST_SCHEMA_VERSION + 1})`)
+    const hp = createHoldpoint({ workflows: [approval], store: postgresStore({ connectionString: url }) })
+    const error = await hp.list().catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'SCHEMA_TOO_NEW')).toBe(true)
+    expect((error as Error).message).toContain('Upgrade holdpoint')
+    await hp.close()
+  })
+
+  it('without auto-migration, asks for `holdpoint migrate` on an old schema', async () => {
+    const { url } = await emptyDatabase()
+    const store = postgresStore({ connectionString: url, migrate: false })
+    const error = await store.ready().catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'SCHEMA_TOO_OLD')).toBe(true)
+    expect((error as Error).message).toContain('holdpoint migrate')
+    await store.close()
+  })
+
+  it('applies the same migrations to PGlite', async () => {
+    const store = pgliteStore({ dataDir: 'memory://' })
+    await store.ready()
+    const { rows } = await store.db.selectFrom('holdpoint.runs').selectAll().execute().then((r) => ({ rows: r }))
+    expect(rows).toEqual([])
+    await store.close()
+  })
+})

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { createHoldpoint, defineWorkflow } from '../src/index.js'
+import { storeKinds, useStores } from '../../../test/setup/stores.js'
+
+describe.each(storeKinds)('memoized steps (%s)', (kind) => {
+  const stores = useStores()
+
+  it('runs a step once per run, node visit and key; a replay gets the stored result', async () => {
+    const calls: string[] = []
+    const workflow = defineWorkflow({
+      id: 'steps',
+      version: 1,
+      start: 'work',
+      nodes: {
+        work: async ({ step, requestInput, node }) => {
+          const charge = await step('charge', () => {
+            calls.push(`charge@${node.visit}`)
+            return { id: `ch_${calls.length}`, at: new Date(0) }
+          })
+          await step('log', () => {
+            calls.push('log')
+          })
+          const answer = await requestInput({ id: 'confirm' })
+          return { charge, answer }
+        },
+      },
+      edges: [{ from: 'work', to: 'work', when: ({ output }) => output.work.answer === 'again' }],
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start('steps', undefined)
+    await engine.run()
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    await other.run({ confirm: 'again' })
+    expect(calls).toEqual(['charge@1', 'log', 'charge@2', 'log'])
+    // Results are stored as JSON, so the first run and the replay see the same value.
+    expect(other.executionState.state).toEqual({})
+    const third = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    await third.run({ confirm: 'done' })
+    expect(calls).toEqual(['charge@1', 'log', 'charge@2', 'log'])
+    expect(third.executionState.output).toEqual({
+      charge: { id: 'ch_3', at: '1970-01-01T00:00:00.000Z' },
+      answer: 'done',
+    })
+  })
+
+  it('fails the node when a key is reused or a replay calls steps in another order', async () => {
+    const reuse = defineWorkflow({
+      id: 'reuse',
+      version: 1,
+      start: 'a',
+      nodes: { a: async ({ step }) => [await step('k', () => 1), await step('k', () => 2)] },
+    })
+    const hp = createHoldpoint({ workflows: [reuse], store: await stores.open(kind) })
+    const engine = await hp.start('reuse', undefined)
+    await engine.run()
+    expect(engine.executionState.error).toMatchObject({ code: 'STEP_KEY_REUSED' })
+
+    const store = await stores.open(kind)
+    const make = (order: string[]) =>
+      defineWorkflow({
+        id: 'order',
+        version: 1,
+        start: 'a',
+        nodes: {
+          a: async ({ step, requestInput }) => {
+            for (const key of order) await step(key, () => key)
+            return requestInput({ id: 'go' })
+          },
+        },
+      })
+    const first = await createHoldpoint({ workflows: [make(['x', 'y'])], store }).start('order', undefined)
+    await first.run()
+    const swapped = await createHoldpoint({ workflows: [make(['y', 'x'])], store }).load(first.runId)
+    await swapped.run({ go: 1 })
+    expect(swapped.executionState.error).toMatchObject({ code: 'NONDETERMINISM' })
+  })
+
+  it('refuses a step result that is not JSON', async () => {
+    const workflow = defineWorkflow({
+      id: 'nojson',
+      version: 1,
+      start: 'a',
+      nodes: { a: async ({ step }) => step('fn', () => ({ f: () => 1 })) },
+    })
+    const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })
+    const engine = await hp.start('nojson', undefined)
+    await engine.run()
+    expect(engine.executionState.error).toMatchObject({ code: 'NOT_SERIALIZABLE' })
+  })
+})
