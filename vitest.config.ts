@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 // Workspace packages resolve to their TypeScript sources in tests (see the packages' exports).
 export default defineConfig({
-  ssr: { resolve: { conditions: ['@holdpoint/source', 'module', 'node', 'development|production'] } },
+  ssr: {
+    resolve: { conditions: ['@holdpoint/source', 'module', 'node', 'development|production'] },
+  },
   test: {
     globalSetup: ['test/setup/global-setup.ts'],
     testTimeout: 30_000,
@@ -11,7 +13,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'engine', include: ['packages/engine/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'examples', include: ['packages/examples/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'examples', include: ['packages/examples/test/**/*.test.ts'] },
+      },
       { extends: true, test: { name: 'system', include: ['test/**/*.test.ts'] } },
     ],
   },

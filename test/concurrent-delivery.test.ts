@@ -4,7 +4,11 @@ import { createTestDatabase, type TestDatabase } from './setup/database.js'
 import { spawnScript } from './fixtures/child.js'
 
 type Counts = Record<string, { reviewBefore: number; reviewAfter: number; publish: number }>
-type Delivered = { pid: number; results: { runId: string; status?: string; error?: string }[]; counts: Counts }
+type Delivered = {
+  pid: number
+  results: { runId: string; status?: string; error?: string }[]
+  counts: Counts
+}
 
 describe('two processes deliver the same answer at the same moment', () => {
   let database: TestDatabase
@@ -13,7 +17,11 @@ describe('two processes deliver the same answer at the same moment', () => {
   it('exactly one resumes each run: post-await code and the next node run once', async () => {
     database = await createTestDatabase()
     const runs = 20
-    const starter = spawnScript('test/fixtures/approval-process.ts', [database.url, 'start', String(runs)])
+    const starter = spawnScript('test/fixtures/approval-process.ts', [
+      database.url,
+      'start',
+      String(runs),
+    ])
     const { ids } = await starter.next<{ ids: string[] }>('started')
     await starter.exited
 
@@ -22,7 +30,10 @@ describe('two processes deliver the same answer at the same moment', () => {
     await Promise.all([a.next('ready'), b.next('ready')])
     a.send('go')
     b.send('go')
-    const [ra, rb] = await Promise.all([a.next<Delivered>('delivered'), b.next<Delivered>('delivered')])
+    const [ra, rb] = await Promise.all([
+      a.next<Delivered>('delivered'),
+      b.next<Delivered>('delivered'),
+    ])
     expect(await a.exited).toBe(0)
     expect(await b.exited).toBe(0)
 
@@ -32,7 +43,8 @@ describe('two processes deliver the same answer at the same moment', () => {
       const publish = (ra.counts[id]?.publish ?? 0) + (rb.counts[id]?.publish ?? 0)
       expect(after, `post-await code of run ${id}`).toBe(1)
       expect(publish, `publish of run ${id}`).toBe(1)
-      if ((ra.counts[id]?.reviewBefore ?? 0) > 0 && (rb.counts[id]?.reviewBefore ?? 0) > 0) contested++
+      if ((ra.counts[id]?.reviewBefore ?? 0) > 0 && (rb.counts[id]?.reviewBefore ?? 0) > 0)
+        contested++
       // The loser either saw the winner's answer (a duplicate: no error) or lost the race.
       for (const r of [ra, rb]) {
         const result = r.results.find((x) => x.runId === id)

@@ -31,11 +31,15 @@ describe('an answer survives the process that accepted it', () => {
       [runId],
     )
     await client.end()
-    expect(rows).toEqual([{ status: 'answered', answer: { approved: true, note: 'ok' }, run_status: 'running' }])
+    expect(rows).toEqual([
+      { status: 'answered', answer: { approved: true, note: 'ok' }, run_status: 'running' },
+    ])
 
     // Another process resumes it without the answer being sent again.
     const rescuer = spawnScript(script, [database.url, 'resume', runId])
-    const resumed = await rescuer.next<{ results: { status: string; output: unknown }[] }>('resumed')
+    const resumed = await rescuer.next<{ results: { status: string; output: unknown }[] }>(
+      'resumed',
+    )
     expect(resumed.results[0]).toMatchObject({
       status: 'completed',
       output: { status: 'approved', draft: 'Draft for topic-0', note: 'ok' },

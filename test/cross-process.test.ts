@@ -5,9 +5,16 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from './setup/database.js'
 import { spawnScript } from './fixtures/child.js'
 
-type Counts = Record<string, { draft: number; reviewBefore: number; reviewAfter: number; publish: number }>
+type Counts = Record<
+  string,
+  { draft: number; reviewBefore: number; reviewAfter: number; publish: number }
+>
 type Started = { pid: number; ids: string[]; counts: Counts }
-type Resumed = { pid: number; results: { runId: string; status: string; output: unknown }[]; counts: Counts }
+type Resumed = {
+  pid: number
+  results: { runId: string; status: string; output: unknown }[]
+  counts: Counts
+}
 
 const script = 'test/fixtures/approval-process.ts'
 
@@ -37,7 +44,11 @@ describe('cross-process resume with real OS processes', () => {
       const delivered = await second.next<Resumed & { results: { status: string }[] }>('delivered')
       expect(await second.exited).toBe(0)
       expect(delivered.pid).not.toBe(started.pid)
-      expect(delivered.results.map((r) => r.status)).toEqual(['completed', 'completed', 'completed'])
+      expect(delivered.results.map((r) => r.status)).toEqual([
+        'completed',
+        'completed',
+        'completed',
+      ])
 
       const third = spawnScript(script, [target, 'resume', ...started.ids])
       const resumed = await third.next<Resumed>('resumed')
@@ -47,8 +58,18 @@ describe('cross-process resume with real OS processes', () => {
       for (const id of started.ids) {
         // Process 1 ran draft and review up to the pause; process 2 replayed review from its
         // start and ran the rest; process 3 found the runs finished and ran nothing.
-        expect(started.counts[id]).toEqual({ draft: 1, reviewBefore: 1, reviewAfter: 0, publish: 0 })
-        expect(delivered.counts[id]).toEqual({ draft: 0, reviewBefore: 1, reviewAfter: 1, publish: 1 })
+        expect(started.counts[id]).toEqual({
+          draft: 1,
+          reviewBefore: 1,
+          reviewAfter: 0,
+          publish: 0,
+        })
+        expect(delivered.counts[id]).toEqual({
+          draft: 0,
+          reviewBefore: 1,
+          reviewAfter: 1,
+          publish: 1,
+        })
         expect(resumed.counts[id]).toBeUndefined()
       }
     },

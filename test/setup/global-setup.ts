@@ -18,7 +18,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const admin = new pg.Client({ connectionString: postgres.url })
   await admin.connect()
   await admin.query(`CREATE DATABASE ${template}`)
-  const store = postgresStore({ connectionString: withDatabase(postgres.url, template), maxConnections: 1 })
+  const store = postgresStore({
+    connectionString: withDatabase(postgres.url, template),
+    maxConnections: 1,
+  })
   await store.ready()
   await store.close()
   await admin.end()
@@ -31,7 +34,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`,
       [template, `${template}_%`],
     )
-    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`)
+    for (const { datname } of rows)
+      await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`)
     await client.end()
     await postgres.stop()
   }

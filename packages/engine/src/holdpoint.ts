@@ -63,21 +63,11 @@ export interface ListOptions {
   after?: string
 }
 
-type IdOf<W> = W extends Workflow<infer Id, never, unknown> ? Id : never
-type InputFor<W extends readonly AnyWorkflow[], Id> = Extract<W[number], { id: Id }> extends Workflow<
-  string,
-  infer I,
-  unknown
->
-  ? I
-  : never
-type StateFor<W extends readonly AnyWorkflow[], Id> = Extract<W[number], { id: Id }> extends Workflow<
-  string,
-  never,
-  infer S
->
-  ? S
-  : never
+type IdOf<W> = W extends Workflow<infer Id, unknown, unknown> ? Id : never
+type InputFor<W extends readonly AnyWorkflow[], Id> =
+  Extract<W[number], { id: Id }> extends Workflow<string, infer I, unknown> ? I : never
+type StateFor<W extends readonly AnyWorkflow[], Id> =
+  Extract<W[number], { id: Id }> extends Workflow<string, unknown, infer S> ? S : never
 
 interface Registered {
   workflow: AnyWorkflow
@@ -115,15 +105,21 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   /** @internal Use `createHoldpoint`. */
   constructor(options: HoldpointOptions<TWorkflows>) {
     if (!Array.isArray(options.workflows)) {
-      throw new InvalidDefinitionError('createHoldpoint needs `workflows`: an array of defineWorkflow(…) results.')
+      throw new InvalidDefinitionError(
+        'createHoldpoint needs `workflows`: an array of defineWorkflow(…) results.',
+      )
     }
     for (const workflow of options.workflows) {
       if (!isWorkflow(workflow)) {
-        throw new InvalidDefinitionError('Every entry of `workflows` must come from defineWorkflow().')
+        throw new InvalidDefinitionError(
+          'Every entry of `workflows` must come from defineWorkflow().',
+        )
       }
       const versions = this.#registry.get(workflow.id) ?? new Map<number, Registered>()
       if (versions.has(workflow.version)) {
-        throw new InvalidDefinitionError(`Workflow "${workflow.id}" version ${workflow.version} is registered twice.`)
+        throw new InvalidDefinitionError(
+          `Workflow "${workflow.id}" version ${workflow.version} is registered twice.`,
+        )
       }
       versions.set(workflow.version, { workflow, driver: new MachineDriver(workflow.machine) })
       this.#registry.set(workflow.id, versions)
@@ -149,7 +145,9 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 
   /** The registered workflows. */
   get workflows(): AnyWorkflow[] {
-    return [...this.#registry.values()].flatMap((versions) => [...versions.values()].map((r) => r.workflow))
+    return [...this.#registry.values()].flatMap((versions) =>
+      [...versions.values()].map((r) => r.workflow),
+    )
   }
 
   /**
@@ -162,25 +160,37 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     options: StartOptions<StateFor<TWorkflows, Id>> = {},
   ): Promise<WorkflowEngine<StateFor<TWorkflows, Id> & JsonObject>> {
     const { workflow, driver } = this.#resolve(workflowId, options.version)
-    const parsedInput = workflow.inputSchema ? workflow.inputSchema.safeParse(input) : { success: true as const, data: input }
+    const parsedInput = workflow.inputSchema
+      ? workflow.inputSchema.safeParse(input)
+      : { success: true as const, data: input }
     if (!parsedInput.success) {
       throw new InvalidInputError(
-        parsedInput.error.issues.map((i) => ({ requestId: '', path: ['input', ...i.path], message: i.message, code: i.code })),
+        parsedInput.error.issues.map((i) => ({
+          requestId: '',
+          path: ['input', ...i.path],
+          message: i.message,
+          code: i.code,
+        })),
       )
     }
-    const runInput = parsedInput.data === undefined ? null : toJson(parsedInput.data, 'The run input')
+    const runInput =
+      parsedInput.data === undefined ? null : toJson(parsedInput.data, 'The run input')
     let state: JsonObject
     try {
       state = validateState(workflow, '(start)', options.state ?? {})
     } catch (error) {
       if (error instanceof Error && 'issues' in error) {
-        const issues = (error as { issues: { path: readonly PropertyKey[]; message: string }[] }).issues
-        throw new InvalidInputError(issues.map((i) => ({ requestId: '', path: ['state', ...i.path], message: i.message })))
+        const issues = (error as { issues: { path: readonly PropertyKey[]; message: string }[] })
+          .issues
+        throw new InvalidInputError(
+          issues.map((i) => ({ requestId: '', path: ['state', ...i.path], message: i.message })),
+        )
       }
       throw error
     }
     const { position, next } = driver.start()
-    if (next.kind !== 'node') throw new InvalidDefinitionError(`Workflow "${workflow.id}" starts in a final state.`)
+    if (next.kind !== 'node')
+      throw new InvalidDefinitionError(`Workflow "${workflow.id}" starts in a final state.`)
     const now = this.#now()
     const run: StoredRun = {
       id: uuidv7(now.getTime()),
@@ -202,8 +212,12 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       steps: [],
     }
     const store = await this.store()
-    await store.createRun(run, [{ type: 'run_started', data: { workflow: workflow.id, version: workflow.version } }])
-    return this.#remember(new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run)) as never
+    await store.createRun(run, [
+      { type: 'run_started', data: { workflow: workflow.id, version: workflow.version } },
+    ])
+    return this.#remember(
+      new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run),
+    ) as never
   }
 
   /**
@@ -211,7 +225,9 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
    * run paused in memory and nobody changed it since, that engine is returned, so an answer
    * resumes the node right after its `await`.
    */
-  async load<TState extends JsonObject = JsonObject>(runId: string): Promise<WorkflowEngine<TState>> {
+  async load<TState extends JsonObject = JsonObject>(
+    runId: string,
+  ): Promise<WorkflowEngine<TState>> {
     const store = await this.store()
     const run = typeof runId === 'string' ? await store.loadRun(runId) : undefined
     if (!run) throw new RunNotFoundError(String(runId))
@@ -222,7 +238,9 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       return known as unknown as WorkflowEngine<TState>
     }
     known?.dispose()
-    return this.#remember(new WorkflowEngine(this.#host(store, run.workflowId, run.version), run)) as never
+    return this.#remember(
+      new WorkflowEngine(this.#host(store, run.workflowId, run.version), run),
+    ) as never
   }
 
   /**
@@ -248,21 +266,20 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       workflowId: r.workflowId,
       version: r.version,
       status: r.status,
-      currentNodes: r.nodeId === null || r.status === 'completed' || r.status === 'cancelled' ? [] : [r.nodeId],
-      awaitingInput: r.openRequests.map(
-        (q): AwaitingInput => ({
-          requestId: q.requestId,
-          nodeId: q.nodeId,
-          visit: q.visit,
-          prompt: q.spec.prompt ?? null,
-          inputType: q.spec.inputType,
-          options: q.spec.options ?? null,
-          schema: q.spec.schema ?? null,
-          ...(q.spec.default ? { default: q.spec.default.value } : {}),
-          createdAt: q.createdAt,
-          expiresAt: q.expiresAt,
-        }),
-      ),
+      currentNodes:
+        r.nodeId === null || r.status === 'completed' || r.status === 'cancelled' ? [] : [r.nodeId],
+      awaitingInput: r.openRequests.map((q): AwaitingInput => ({
+        requestId: q.requestId,
+        nodeId: q.nodeId,
+        visit: q.visit,
+        prompt: q.spec.prompt ?? null,
+        inputType: q.spec.inputType,
+        options: q.spec.options ?? null,
+        schema: q.spec.schema ?? null,
+        ...(q.spec.default ? { default: q.spec.default.value } : {}),
+        createdAt: q.createdAt,
+        expiresAt: q.expiresAt,
+      })),
       output: r.output,
       error: r.error,
       createdAt: r.createdAt,
@@ -287,7 +304,12 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     if (!versions) throw new WorkflowNotFoundError(String(workflowId), [...this.#registry.keys()])
     if (version === undefined) return versions.get(Math.max(...versions.keys())) as Registered
     const found = versions.get(version)
-    if (!found) throw new VersionMismatchError(workflowId, version, [...versions.keys()].sort((a, b) => a - b))
+    if (!found)
+      throw new VersionMismatchError(
+        workflowId,
+        version,
+        [...versions.keys()].sort((a, b) => a - b),
+      )
     return found
   }
 

@@ -1,7 +1,8 @@
 import { NotSerializableError } from './errors.js'
 
 /** A value that survives a round trip through JSON unchanged. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue }

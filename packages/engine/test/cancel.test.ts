@@ -19,11 +19,16 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     expect(stored?.status).toBe('cancelled')
     const [request] = await store.findClosedRequests(engine.runId, ['approve'])
     expect(request?.status).toBe('closed')
-    const error = await engine.run({ approve: { approved: true, note: 'late' } }).catch((e: unknown) => e)
+    const error = await engine
+      .run({ approve: { approved: true, note: 'late' } })
+      .catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'RUN_NOT_WAITING')).toBe(true)
     const last = []
     for await (const event of engine.events()) last.push(event)
-    expect(last.at(-1)).toMatchObject({ type: 'run_cancelled', data: { reason: 'no longer needed' } })
+    expect(last.at(-1)).toMatchObject({
+      type: 'run_cancelled',
+      data: { reason: 'no longer needed' },
+    })
   })
 
   it('aborts the signal of the node waiting in this process and rejects its request', async () => {
@@ -70,7 +75,9 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     const engine = await hp.start('slow', undefined)
     const running = engine.run()
     await new Promise((resolve) => setTimeout(resolve, 20))
-    await (await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)).cancel('stop')
+    await (
+      await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    ).cancel('stop')
     release()
     await running
     expect((await store.loadRun(engine.runId))?.status).toBe('cancelled')

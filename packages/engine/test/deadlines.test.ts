@@ -52,7 +52,9 @@ describe.each(storeKinds)('durable deadlines (%s)', (kind) => {
     expect(engine.executionState.status).toBe('waiting_for_input')
 
     time.advance(60_000)
-    const other = await createHoldpoint({ workflows: [withDefault], store, now: time.now }).load(engine.runId)
+    const other = await createHoldpoint({ workflows: [withDefault], store, now: time.now }).load(
+      engine.runId,
+    )
     await other.run()
     expect(other.executionState).toMatchObject({ status: 'completed', output: false })
   })

@@ -1,7 +1,13 @@
 import { assign, setup } from 'xstate'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createHoldpoint, defineWorkflow, HoldpointError, node, type NodeContext } from '../src/index.js'
+import {
+  createHoldpoint,
+  defineWorkflow,
+  HoldpointError,
+  node,
+  type NodeContext,
+} from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
 
@@ -12,20 +18,36 @@ describe('defineWorkflow', () => {
     const states = machine.root.states
     expect(Object.keys(states)).toEqual(['draft', 'review', 'publish', '__completed'])
     expect(states.review?.invoke.map((i) => [i.id, i.src])).toEqual([['review', 'review']])
-    const targets = states.review?.transitions.get('xstate.done.actor.review')?.map((t) => t.target?.[0]?.key)
+    const targets = states.review?.transitions
+      .get('xstate.done.actor.review')
+      ?.map((t) => t.target?.[0]?.key)
     expect(targets).toEqual(['publish', 'draft', '__completed'])
     expect(approval.nodeIds).toEqual(['draft', 'review', 'publish'])
   })
 
   it('refuses malformed definitions with clear messages', () => {
     const bad = (config: object) => () => defineWorkflow(config as never)
-    expect(bad({ id: '', version: 1, start: 'a', nodes: { a: () => 1 } })).toThrow(/non-empty string id/)
-    expect(bad({ id: 'w', version: 0, start: 'a', nodes: { a: () => 1 } })).toThrow(/positive integer version/)
-    expect(bad({ id: 'w', version: 1, start: 'b', nodes: { a: () => 1 } })).toThrow(/start "b" is not a node/)
-    expect(bad({ id: 'w', version: 1, start: 'a', nodes: { a: () => 1 }, edges: [{ from: 'a', to: 'z' }] })).toThrow(
-      /edge target "z"/,
+    expect(bad({ id: '', version: 1, start: 'a', nodes: { a: () => 1 } })).toThrow(
+      /non-empty string id/,
     )
-    expect(bad({ id: 'w', version: 1, start: 'a.b', nodes: { 'a.b': () => 1 } })).toThrow(/must start with a letter/)
+    expect(bad({ id: 'w', version: 0, start: 'a', nodes: { a: () => 1 } })).toThrow(
+      /positive integer version/,
+    )
+    expect(bad({ id: 'w', version: 1, start: 'b', nodes: { a: () => 1 } })).toThrow(
+      /start "b" is not a node/,
+    )
+    expect(
+      bad({
+        id: 'w',
+        version: 1,
+        start: 'a',
+        nodes: { a: () => 1 },
+        edges: [{ from: 'a', to: 'z' }],
+      }),
+    ).toThrow(/edge target "z"/)
+    expect(bad({ id: 'w', version: 1, start: 'a.b', nodes: { 'a.b': () => 1 } })).toThrow(
+      /must start with a letter/,
+    )
     expect(bad({ id: 'w', version: 1, start: 'a', nodes: {} })).toThrow(/has no nodes/)
     try {
       bad({ id: 'w', version: 1, start: 'x', nodes: { a: () => 1 } })()
@@ -75,10 +97,15 @@ describe.each(storeKinds)('a hand-built setup() machine (%s)', (kind) => {
     const workflow = defineWorkflow({ id: 'handBuilt', version: 1, machine: handBuilt })
     expect(workflow.nodeIds).toEqual(['ask', 'finish'])
     const store = await stores.open(kind)
-    const engine = await createHoldpoint({ workflows: [workflow], store }).start('handBuilt', undefined)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'handBuilt',
+      undefined,
+    )
     await engine.run()
     await engine.run({ more: true })
-    expect(engine.executionState.awaitingInput.map((r) => [r.requestId, r.visit])).toEqual([['more', 2]])
+    expect(engine.executionState.awaitingInput.map((r) => [r.requestId, r.visit])).toEqual([
+      ['more', 2],
+    ])
     const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
     await other.run({ more: false })
     expect(other.executionState.status).toBe('completed')

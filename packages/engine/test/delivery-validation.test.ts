@@ -22,7 +22,9 @@ describe.each(storeKinds)('delivery is validated before anything is stored (%s)'
 
   it('rejects an unknown request id and lists the awaited ones', async () => {
     const { engine, before } = await waitingRun()
-    const error = await engine.run({ aprove: { approved: true, note: 'typo' } }).catch((e: unknown) => e)
+    const error = await engine
+      .run({ aprove: { approved: true, note: 'typo' } })
+      .catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'UNKNOWN_REQUEST')).toBe(true)
     expect(error).toMatchObject({ requestIds: ['aprove'], awaiting: ['approve'] })
     await expectUnchanged(engine, before)
@@ -61,7 +63,12 @@ describe.each(storeKinds)('delivery is validated before anything is stored (%s)'
     }
     const cyclic: Record<string, unknown> = { approved: true }
     cyclic.self = cyclic
-    for (const answer of [{ approved: true, note: () => 1 }, cyclic, { n: 10n }, { d: Number.NaN }]) {
+    for (const answer of [
+      { approved: true, note: () => 1 },
+      cyclic,
+      { n: 10n },
+      { d: Number.NaN },
+    ]) {
       const error = await engine.run({ approve: answer }).catch((e: unknown) => e)
       expect(HoldpointError.is(error, 'NOT_SERIALIZABLE')).toBe(true)
     }
@@ -81,7 +88,9 @@ describe.each(storeKinds)('delivery is validated before anything is stored (%s)'
     const store = await stores.open(kind)
     const hp = createHoldpoint({ workflows: [approval], store })
     const engine = await hp.start('approval', { topic: 'early' })
-    const error = await engine.run({ approve: { approved: true, note: 'too soon' } }).catch((e: unknown) => e)
+    const error = await engine
+      .run({ approve: { approved: true, note: 'too soon' } })
+      .catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'RUN_NOT_WAITING')).toBe(true)
     expect(error).toMatchObject({ status: 'running' })
   })
@@ -100,7 +109,11 @@ describe.each(storeKinds)('delivery is validated before anything is stored (%s)'
     const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
     const missing = await hp.start('nope' as never, {} as never).catch((e: unknown) => e)
     expect(HoldpointError.is(missing, 'WORKFLOW_NOT_FOUND')).toBe(true)
-    for (const id of ['0190f4c2-0000-7000-8000-000000000000', 'not-a-uuid', "'; DROP TABLE x; --"]) {
+    for (const id of [
+      '0190f4c2-0000-7000-8000-000000000000',
+      'not-a-uuid',
+      "'; DROP TABLE x; --",
+    ]) {
       const error = await hp.load(id).catch((e: unknown) => e)
       expect(HoldpointError.is(error, 'RUN_NOT_FOUND')).toBe(true)
     }

@@ -26,12 +26,19 @@ describe.each(storeKinds)('node failures (%s)', (kind) => {
     const engine = await createHoldpoint({ workflows: [workflow], store }).start('flaky', undefined)
     await engine.run()
     expect(engine.executionState.status).toBe('failed')
-    expect(engine.executionState.error).toMatchObject({ name: 'TypeError', message: 'upstream said no' })
+    expect(engine.executionState.error).toMatchObject({
+      name: 'TypeError',
+      message: 'upstream said no',
+    })
     expect(engine.executionState.currentNodes).toEqual(['call'])
 
     const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
     await other.retry()
-    expect(other.executionState).toMatchObject({ status: 'completed', output: 'after ok', error: null })
+    expect(other.executionState).toMatchObject({
+      status: 'completed',
+      output: 'after ok',
+      error: null,
+    })
     const error = await other.retry().catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'RUN_NOT_FAILED')).toBe(true)
   })
@@ -50,7 +57,10 @@ describe.each(storeKinds)('node failures (%s)', (kind) => {
       edges: [{ from: 'bump', to: 'bump' }],
     })
     const store = await stores.open(kind)
-    const engine = await createHoldpoint({ workflows: [workflow], store }).start('stateful', undefined)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'stateful',
+      undefined,
+    )
     await engine.run()
     expect(engine.executionState.status).toBe('failed')
     expect(engine.executionState.error).toMatchObject({ code: 'INVALID_STATE' })

@@ -32,7 +32,9 @@ describe.each(storeKinds)('delivering twice (%s)', (kind) => {
     await engine.run()
     await engine.run({ approve: { approved: true, note: 'ok' } })
     const after = await storedRun(store, engine.runId)
-    const error = await engine.run({ approve: { approved: false, note: 'no' } }).catch((e: unknown) => e)
+    const error = await engine
+      .run({ approve: { approved: false, note: 'no' } })
+      .catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'ALREADY_ANSWERED')).toBe(true)
     expect(error).toMatchObject({ requestId: 'approve', answer: { approved: true, note: 'ok' } })
     expect(await storedRun(store, engine.runId)).toEqual(after)
@@ -64,7 +66,8 @@ describe.each(storeKinds)('delivering twice (%s)', (kind) => {
     const final = await starter.load(engine.runId)
     expect(final.executionState.status).toBe('completed')
     const received = []
-    for await (const event of final.events()) if (event.type === 'input_received') received.push(event)
+    for await (const event of final.events())
+      if (event.type === 'input_received') received.push(event)
     expect(received).toHaveLength(1)
   })
 

@@ -15,14 +15,26 @@ describe.each(storeKinds)('loops (%s)', (kind) => {
     await engine.run({ approve: { approved: false, note: 'again' } })
 
     expect(engine.executionState.status).toBe('waiting_for_input')
-    expect(engine.executionState.awaitingInput.map((r) => [r.requestId, r.visit])).toEqual([['approve', 2]])
+    expect(engine.executionState.awaitingInput.map((r) => [r.requestId, r.visit])).toEqual([
+      ['approve', 2],
+    ])
     expect(counts).toMatchObject({ draft: 2, reviewBefore: 2, reviewAfter: 1, notify: 2 })
 
     // The answer of visit 1 does not answer visit 2, here or in another process.
     const other = await createHoldpoint({ workflows: [approval], store }).load(engine.runId)
     await other.run({ approve: { approved: true, note: 'second' } })
-    expect(other.executionState.output).toEqual({ status: 'approved', draft: 'Draft for loop', note: 'second' })
-    expect(counts).toMatchObject({ draft: 2, reviewBefore: 3, reviewAfter: 2, publish: 1, notify: 2 })
+    expect(other.executionState.output).toEqual({
+      status: 'approved',
+      draft: 'Draft for loop',
+      note: 'second',
+    })
+    expect(counts).toMatchObject({
+      draft: 2,
+      reviewBefore: 3,
+      reviewAfter: 2,
+      publish: 1,
+      notify: 2,
+    })
   })
 
   it('passes each node its visit number', async () => {

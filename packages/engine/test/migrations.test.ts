@@ -31,13 +31,22 @@ describe('migrations', () => {
     const stores = [1, 2, 3].map(() => postgresStore({ connectionString: url, maxConnections: 1 }))
     await Promise.all(stores.map((s) => s.ready()))
     await Promise.all(stores.map((s) => s.close()))
-    const rows = await query<{ version: number }>(url, 'SELECT version FROM holdpoint.schema_version')
+    const rows = await query<{ version: number }>(
+      url,
+      'SELECT version FROM holdpoint.schema_version',
+    )
     expect(rows.map((r) => r.version)).toEqual([LATEST_SCHEMA_VERSION])
     const tables = await query<{ table_name: string }>(
       url,
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'holdpoint' ORDER BY 1`,
     )
-    expect(tables.map((t) => t.table_name)).toEqual(['events', 'requests', 'runs', 'schema_version', 'steps'])
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'events',
+      'requests',
+      'runs',
+      'schema_version',
+      'steps',
+    ])
   })
 
   it('refuses to run against a schema newer than the code', async () => {
@@ -45,8 +54,14 @@ describe('migrations', () => {
     const store = postgresStore({ connectionString: url })
     await store.ready()
     await store.close()
-    await query(url, `INSERT INTO holdpoint.schema_version (version) VALUES (${LATEST_SCHEMA_VERSION + 1})`)
-    const hp = createHoldpoint({ workflows: [approval], store: postgresStore({ connectionString: url }) })
+    await query(
+      url,
+      `INSERT INTO holdpoint.schema_version (version) VALUES (${LATEST_SCHEMA_VERSION + 1})`,
+    )
+    const hp = createHoldpoint({
+      workflows: [approval],
+      store: postgresStore({ connectionString: url }),
+    })
     const error = await hp.list().catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'SCHEMA_TOO_NEW')).toBe(true)
     expect((error as Error).message).toContain('Upgrade holdpoint')
@@ -65,7 +80,11 @@ describe('migrations', () => {
   it('applies the same migrations to PGlite', async () => {
     const store = pgliteStore({ dataDir: 'memory://' })
     await store.ready()
-    const { rows } = await store.db.selectFrom('holdpoint.runs').selectAll().execute().then((r) => ({ rows: r }))
+    const { rows } = await store.db
+      .selectFrom('holdpoint.runs')
+      .selectAll()
+      .execute()
+      .then((r) => ({ rows: r }))
     expect(rows).toEqual([])
     await store.close()
   })

@@ -33,7 +33,11 @@ const unnamed = defineWorkflow({
   version: 1,
   start: 'ask',
   nodes: {
-    ask: async ({ requestInput }) => [await requestInput(), await requestInput(), await requestInput()],
+    ask: async ({ requestInput }) => [
+      await requestInput(),
+      await requestInput(),
+      await requestInput(),
+    ],
   },
 })
 

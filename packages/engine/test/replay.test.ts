@@ -83,7 +83,10 @@ describe.each(storeKinds)('replay on resume elsewhere (%s)', (kind) => {
       },
     })
     const store = await stores.open(kind)
-    const engine = await createHoldpoint({ workflows: [workflow], store }).start('parsed', undefined)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'parsed',
+      undefined,
+    )
     await engine.run()
     await engine.run({ n: '40' })
     const resumed = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)

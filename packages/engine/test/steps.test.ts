@@ -68,9 +68,14 @@ describe.each(storeKinds)('memoized steps (%s)', (kind) => {
           },
         },
       })
-    const first = await createHoldpoint({ workflows: [make(['x', 'y'])], store }).start('order', undefined)
+    const first = await createHoldpoint({ workflows: [make(['x', 'y'])], store }).start(
+      'order',
+      undefined,
+    )
     await first.run()
-    const swapped = await createHoldpoint({ workflows: [make(['y', 'x'])], store }).load(first.runId)
+    const swapped = await createHoldpoint({ workflows: [make(['y', 'x'])], store }).load(
+      first.runId,
+    )
     await swapped.run({ go: 1 })
     expect(swapped.executionState.error).toMatchObject({ code: 'NONDETERMINISM' })
   })

@@ -6,13 +6,17 @@ const v1 = defineWorkflow({
   id: 'greet',
   version: 1,
   start: 'ask',
-  nodes: { ask: async ({ requestInput }) => `v1 says hi to ${String(await requestInput({ id: 'name' }))}` },
+  nodes: {
+    ask: async ({ requestInput }) => `v1 says hi to ${String(await requestInput({ id: 'name' }))}`,
+  },
 })
 const v2 = defineWorkflow({
   id: 'greet',
   version: 2,
   start: 'ask',
-  nodes: { ask: async ({ requestInput }) => `v2 greets ${String(await requestInput({ id: 'who' }))}` },
+  nodes: {
+    ask: async ({ requestInput }) => `v2 greets ${String(await requestInput({ id: 'who' }))}`,
+  },
 })
 
 describe.each(storeKinds)('workflow versions (%s)', (kind) => {

@@ -62,7 +62,10 @@ export function compileMachine(
               .map((edge) => {
                 const when = edge.when
                 return when
-                  ? { target: edge.to, guard: ({ event }: { event: unknown }) => when(viewOf(event)) }
+                  ? {
+                      target: edge.to,
+                      guard: ({ event }: { event: unknown }) => when(viewOf(event)),
+                    }
                   : { target: edge.to }
               }),
             { target: COMPLETED_STATE },

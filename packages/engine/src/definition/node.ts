@@ -6,11 +6,11 @@ export type NodeBody<TContext = NodeContext, TOutput = unknown> = (
   ctx: TContext,
 ) => Promise<TOutput> | TOutput
 
-/** The XState actor logic of a node: a promise actor whose input is the node context. */
-export type NodeLogic<TOutput = unknown, TContext = NodeContext> = PromiseActorLogic<
-  TOutput,
-  TContext
->
+/**
+ * The XState actor logic of a node: a promise actor. Holdpoint passes the node context as its
+ * input, so a machine's `invoke` does not declare one.
+ */
+export type NodeLogic<TOutput = unknown> = PromiseActorLogic<TOutput, unknown>
 
 /**
  * Wraps a node body as XState actor logic, for workflows built from your own `setup()` machine.
@@ -29,6 +29,6 @@ export type NodeLogic<TOutput = unknown, TContext = NodeContext> = PromiseActorL
  */
 export function node<TOutput, TContext = NodeContext>(
   body: NodeBody<TContext, TOutput>,
-): NodeLogic<TOutput, TContext> {
-  return fromPromise<TOutput, TContext>(async ({ input }) => body(input))
+): NodeLogic<TOutput> {
+  return fromPromise<TOutput, unknown>(async ({ input }) => body(input as TContext))
 }

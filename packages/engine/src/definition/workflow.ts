@@ -2,7 +2,7 @@ import type { AnyStateMachine } from 'xstate'
 import type { z } from 'zod'
 import { InvalidDefinitionError } from '../errors.js'
 import { compileMachine, type EdgeConfig } from './compile-machine.js'
-import type { NodeContext } from './node-context.js'
+import type { NodeContext, NodeOutputs } from './node-context.js'
 import type { NodeBody } from './node.js'
 
 type AnySchema = z.ZodType
@@ -11,7 +11,11 @@ type AnySchema = z.ZodType
 export type OutputsOf<TNodes> = { readonly [K in keyof TNodes]: Awaited<TNodes[K]> }
 
 /** What an edge's `when` sees: the run's data, including the output of the node just finished. */
-export interface EdgeView<TInput = unknown, TState = unknown, TOutputs = Readonly<Record<string, unknown>>> {
+export interface EdgeView<
+  TInput = unknown,
+  TState = unknown,
+  TOutputs = Readonly<Record<string, unknown>>,
+> {
   readonly input: TInput
   readonly state: TState
   readonly output: TOutputs
@@ -37,10 +41,14 @@ export interface NodesWorkflowConfig<
   state?: TStateSchema
   /** The first node. */
   start: NoInfer<keyof TNodes & string>
-  /** Node bodies by node id. */
+  /**
+   * Node bodies by node id. Inside a body, `output` is untyped (`unknown` per node): node output
+   * types are inferred from the bodies themselves, so a body cannot also be typed by them. Keep
+   * data that later nodes read in the typed `state`; edges see fully typed outputs.
+   */
   nodes: {
     [K in keyof TNodes]: NodeBody<
-      NodeContext<InputOf<TInputSchema>, StateOf<TStateSchema>, OutputsOf<TNodes>>,
+      NodeContext<InputOf<TInputSchema>, StateOf<TStateSchema>, NodeOutputs>,
       TNodes[K]
     >
   }
@@ -89,7 +97,7 @@ export interface Workflow<TId extends string = string, TInput = unknown, TState 
 }
 
 /** The workflows `createHoldpoint` accepts. */
-export type AnyWorkflow = Workflow<string, never, unknown>
+export type AnyWorkflow = Workflow<string, unknown, unknown>
 
 /**
  * Defines a workflow: nodes (async bodies) connected by edges, compiled to an XState machine.

@@ -87,12 +87,15 @@ export class MachineDriver {
     if (context && typeof context === 'object' && Object.keys(context).length > 0) {
       position.context = toJson(context, 'The machine context') as JsonObject
     }
-    if (snapshot.status === 'done') return { position, next: { kind: 'done', output: snapshot.output } }
+    if (snapshot.status === 'done')
+      return { position, next: { kind: 'done', output: snapshot.output } }
     const spawns = actions.filter((a) => a.type === 'xstate.spawnChild')
     const invoked =
       spawns.length > 0
         ? spawns.map((a) => (a.params as { id: string }).id)
-        : getStateNodes(this.#machine.root, snapshot.value).flatMap((n) => n.invoke.map((i) => i.id))
+        : getStateNodes(this.#machine.root, snapshot.value).flatMap((n) =>
+            n.invoke.map((i) => i.id),
+          )
     if (invoked.length !== 1) {
       throw new InvalidDefinitionError(
         invoked.length === 0

@@ -2,7 +2,6 @@ import type { z } from 'zod'
 import type { NodeContext } from '../definition/node-context.js'
 import type { RequestInputOptions } from '../definition/request-input.js'
 import {
-  HoldpointError,
   InputTimeoutError,
   InvalidDefinitionError,
   InvalidInputError,
@@ -10,6 +9,7 @@ import {
   RunCancelledError,
   StepKeyReusedError,
 } from '../errors.js'
+import type { HoldpointError } from '../errors.js'
 import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { Store, StoredRequest, StoredStep } from '../store/store.js'
 import { jsonSchemaOf } from './json-schema.js'
@@ -27,9 +27,7 @@ export interface PendingRequest {
 
 /** How a node execution stands when the engine looks. */
 export type NodeOutcome =
-  | { kind: 'paused' }
-  | { kind: 'completed'; output: unknown }
-  | { kind: 'failed'; error: unknown }
+  { kind: 'paused' } | { kind: 'completed'; output: unknown } | { kind: 'failed'; error: unknown }
 
 export interface NodeExecutionOptions {
   driver: MachineDriver
@@ -81,17 +79,18 @@ export class NodeExecution {
     for (const r of options.recorded.requests) this.#requests.set(r.seq, r)
     for (const s of options.recorded.steps) this.#steps.set(s.seq, s)
     this.#replayRemaining = this.#requests.size + this.#steps.size
-    const execution = this
+    const replaying = (): boolean => this.#replayRemaining > 0
     this.ctx = {
       input: options.input,
       state: options.state,
       output: options.outputs,
       node: { id: options.nodeId, visit: options.visit },
       runId: options.runId,
-      requestInput: ((o?: RequestInputOptions) => this.#requestInput(o ?? {})) as NodeContext['requestInput'],
+      requestInput: ((o?: RequestInputOptions) =>
+        this.#requestInput(o ?? {})) as NodeContext['requestInput'],
       step: <T>(key: string, fn: () => T | Promise<T>) => this.#step(key, fn),
       get isReplaying() {
-        return execution.#replayRemaining > 0
+        return replaying()
       },
       signal: this.#abort.signal,
     }
@@ -106,7 +105,12 @@ export class NodeExecution {
       output = Promise.reject(error)
     }
     output.then(
-      (value) => this.#finish(this.#fatal ? { kind: 'failed', error: this.#fatal } : { kind: 'completed', output: value }),
+      (value) =>
+        this.#finish(
+          this.#fatal
+            ? { kind: 'failed', error: this.#fatal }
+            : { kind: 'completed', output: value },
+        ),
       (error: unknown) => this.#finish({ kind: 'failed', error: this.#fatal ?? error }),
     )
   }
@@ -189,7 +193,11 @@ export class NodeExecution {
   #ask(options: RequestInputOptions): unknown {
     const seq = ++this.#requestSeq
     const requestId = options.id ?? (seq === 1 ? this.nodeId : `${this.nodeId}#${seq}`)
-    if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > maxRequestIdLength) {
+    if (
+      typeof requestId !== 'string' ||
+      requestId.length === 0 ||
+      requestId.length > maxRequestIdLength
+    ) {
       this.#failFatally(
         new InvalidDefinitionError(
           `Node "${this.nodeId}": a request id must be a non-empty string of at most ${maxRequestIdLength} characters.`,
@@ -236,14 +244,18 @@ export class NodeExecution {
     const timeoutMs = options.timeoutMs
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
       this.#failFatally(
-        new InvalidDefinitionError(`Request "${requestId}": timeoutMs must be a non-negative number.`),
+        new InvalidDefinitionError(
+          `Request "${requestId}": timeoutMs must be a non-negative number.`,
+        ),
       )
     }
     const spec: StoredRequest['spec'] = { inputType: options.inputType ?? 'text' }
     if (options.prompt !== undefined) spec.prompt = String(options.prompt)
-    if (options.options !== undefined) spec.options = toJson(options.options, 'Request options') as JsonValue[]
+    if (options.options !== undefined)
+      spec.options = toJson(options.options, 'Request options') as JsonValue[]
     if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)
-    if (options.default !== undefined) spec.default = { value: toJson(options.default, 'A request default') }
+    if (options.default !== undefined)
+      spec.default = { value: toJson(options.default, 'A request default') }
     return {
       nodeId: this.nodeId,
       visit: this.visit,
@@ -279,7 +291,11 @@ export class NodeExecution {
     if (recorded) {
       if (recorded.key !== key) {
         this.#failFatally(
-          new NondeterminismError(this.nodeId, `step "${recorded.key}" as step #${seq}`, `step "${key}"`),
+          new NondeterminismError(
+            this.nodeId,
+            `step "${recorded.key}" as step #${seq}`,
+            `step "${key}"`,
+          ),
         )
       }
       this.#replayRemaining--

@@ -9,5 +9,8 @@ export function serializeError(error: unknown): SerializedError {
     if (error.stack) out.stack = error.stack
     return out
   }
-  return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) }
+  return {
+    name: 'Error',
+    message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
+  }
 }

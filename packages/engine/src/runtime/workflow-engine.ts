@@ -144,7 +144,12 @@ export class WorkflowEngine<TState = JsonObject> {
       const events: NewRunEvent[] = [
         { type: 'run_cancelled', data: reason === undefined ? {} : { reason } },
       ]
-      const fields: RunFields = { ...run, status: 'cancelled', nodeId: null, updatedAt: this.#host.now() }
+      const fields: RunFields = {
+        ...run,
+        status: 'cancelled',
+        nodeId: null,
+        updatedAt: this.#host.now(),
+      }
       const written = await this.#host.store.checkpoint({
         runId: run.id,
         expectedVersion: run.rowVersion,
@@ -182,7 +187,11 @@ export class WorkflowEngine<TState = JsonObject> {
       const run = this.#run
       if (run.status !== 'failed') throw new RunNotFailedError(run.id, run.status)
       await this.#write(
-        { status: 'running', error: null, position: { ...run.position, attempt: (run.position.attempt ?? 0) + 1 } },
+        {
+          status: 'running',
+          error: null,
+          position: { ...run.position, attempt: (run.position.attempt ?? 0) + 1 },
+        },
         { events: [{ type: 'run_retried', data: { node: run.nodeId } }] },
       )
       return this.#advance(undefined, Number.POSITIVE_INFINITY)
@@ -224,14 +233,24 @@ export class WorkflowEngine<TState = JsonObject> {
     }
   }
 
-  async #advance(inputData: InputData | undefined, maxNodes: number): Promise<ExecutionState<TState>> {
+  async #advance(
+    inputData: InputData | undefined,
+    maxNodes: number,
+  ): Promise<ExecutionState<TState>> {
     const delivery = await this.#deliver(inputData)
     if (delivery === 'nothing-new') return this.executionState
-    if (delivery === 'none' && this.#run.status === 'waiting_for_input' && !(await this.#expireDue())) {
+    if (
+      delivery === 'none' &&
+      this.#run.status === 'waiting_for_input' &&
+      !(await this.#expireDue())
+    ) {
       return this.executionState
     }
     let completed = 0
-    while (completed < maxNodes && (this.#run.status === 'running' || this.#run.status === 'waiting_for_input')) {
+    while (
+      completed < maxNodes &&
+      (this.#run.status === 'running' || this.#run.status === 'waiting_for_input')
+    ) {
       const live = this.#ensureLive()
       const outcome = await live.next()
       if (this.#live !== live) break // cancelled or superseded meanwhile
@@ -277,7 +296,11 @@ export class WorkflowEngine<TState = JsonObject> {
       const error =
         outcome.kind === 'failed'
           ? outcome.error
-          : new NondeterminismError(live.nodeId, `a request for ${[...fresh.keys()].join(', ')}`, 'the node completing')
+          : new NondeterminismError(
+              live.nodeId,
+              `a request for ${[...fresh.keys()].join(', ')}`,
+              'the node completing',
+            )
       await this.#fail(live, error)
       return 'none'
     }
@@ -286,13 +309,19 @@ export class WorkflowEngine<TState = JsonObject> {
     for (const [requestId, value] of fresh) {
       const pending = live.pending.get(requestId)
       if (!pending) {
-        await this.#fail(live, new NondeterminismError(live.nodeId, `a request for "${requestId}"`, 'no such request'))
+        await this.#fail(
+          live,
+          new NondeterminismError(live.nodeId, `a request for "${requestId}"`, 'no such request'),
+        )
         return 'none'
       }
-      const result = pending.schema ? pending.schema.safeParse(value) : { success: true as const, data: value }
+      const result = pending.schema
+        ? pending.schema.safeParse(value)
+        : { success: true as const, data: value }
       if (result.success) parsed.set(requestId, result.data)
       else {
-        for (const i of result.error.issues) issues.push({ requestId, path: i.path, message: i.message, code: i.code })
+        for (const i of result.error.issues)
+          issues.push({ requestId, path: i.path, message: i.message, code: i.code })
       }
     }
     if (issues.length > 0) throw new InvalidInputError(issues)
@@ -303,7 +332,13 @@ export class WorkflowEngine<TState = JsonObject> {
       {
         answers: [...fresh].map(([requestId, answer]) => {
           const request = live.pending.get(requestId)?.request as StoredRequest
-          return { nodeId: request.nodeId, visit: request.visit, requestId, status: 'answered' as const, answer }
+          return {
+            nodeId: request.nodeId,
+            visit: request.visit,
+            requestId,
+            status: 'answered' as const,
+            answer,
+          }
         }),
         events: [...fresh.keys()].map((requestId) => ({
           type: 'input_received' as const,
@@ -333,10 +368,15 @@ export class WorkflowEngine<TState = JsonObject> {
    * repeats of stored answers; throws for anything else.
    */
   async #newAnswers(answers: ReadonlyMap<string, JsonValue>): Promise<Map<string, JsonValue>> {
-    const open = new Set(this.#run.requests.filter((r) => r.status === 'open').map((r) => r.requestId))
+    const open = new Set(
+      this.#run.requests.filter((r) => r.status === 'open').map((r) => r.requestId),
+    )
     const elsewhere = [...answers.keys()].filter((id) => !open.has(id))
     const closed = new Map(
-      (await this.#host.store.findClosedRequests(this.runId, elsewhere)).map((r) => [r.requestId, r]),
+      (await this.#host.store.findClosedRequests(this.runId, elsewhere)).map((r) => [
+        r.requestId,
+        r,
+      ]),
     )
     const fresh = new Map<string, JsonValue>()
     const unknown: string[] = []
@@ -347,11 +387,13 @@ export class WorkflowEngine<TState = JsonObject> {
       }
       const previous = closed.get(requestId)
       if (previous?.status === 'answered') {
-        if (!jsonEqual(previous.answer ?? null, value)) throw new AlreadyAnsweredError(requestId, previous.answer ?? null)
+        if (!jsonEqual(previous.answer ?? null, value))
+          throw new AlreadyAnsweredError(requestId, previous.answer ?? null)
       } else unknown.push(requestId)
     }
     if (unknown.length > 0) {
-      if (this.#run.status !== 'waiting_for_input') throw new RunNotWaitingError(this.runId, this.#run.status)
+      if (this.#run.status !== 'waiting_for_input')
+        throw new RunNotWaitingError(this.runId, this.#run.status)
       throw new UnknownRequestError(unknown, [...open])
     }
     return fresh
@@ -383,7 +425,12 @@ export class WorkflowEngine<TState = JsonObject> {
         })),
         events: due.map((r) => ({
           type: 'input_expired' as const,
-          data: { requestId: r.requestId, node: r.nodeId, visit: r.visit, defaulted: r.spec.default !== undefined },
+          data: {
+            requestId: r.requestId,
+            node: r.nodeId,
+            visit: r.visit,
+            defaulted: r.spec.default !== undefined,
+          },
         })),
       },
     )
@@ -395,7 +442,9 @@ export class WorkflowEngine<TState = JsonObject> {
       const expired = { ...r, status: 'expired' as const }
       let settled: { value: unknown } | { error: unknown }
       try {
-        settled = { value: NodeExecution.answerOf(expired, live.pending.get(r.requestId)?.schema, this.runId) }
+        settled = {
+          value: NodeExecution.answerOf(expired, live.pending.get(r.requestId)?.schema, this.runId),
+        }
       } catch (error) {
         settled = { error }
       }
@@ -452,7 +501,8 @@ export class WorkflowEngine<TState = JsonObject> {
     let outputs: JsonObject
     let nodeOutput: JsonValue | undefined
     try {
-      nodeOutput = output === undefined ? undefined : toJson(output, `The output of node "${live.nodeId}"`)
+      nodeOutput =
+        output === undefined ? undefined : toJson(output, `The output of node "${live.nodeId}"`)
       state = validateState(this.#host.workflow, live.nodeId, live.ctx.state)
       outputs = { ...run.outputs }
       if (nodeOutput === undefined) delete outputs[live.nodeId]
@@ -478,10 +528,25 @@ export class WorkflowEngine<TState = JsonObject> {
       const nodeId = next.next.nodeId
       const visit = (visits[nodeId] ?? 0) + 1
       visits[nodeId] = visit
-      fields = { status: 'running', nodeId, visit, position: { ...next.position, visits }, state, outputs }
+      fields = {
+        status: 'running',
+        nodeId,
+        visit,
+        position: { ...next.position, visits },
+        state,
+        outputs,
+      }
     } else {
-      const result = next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
-      fields = { status: 'completed', nodeId: null, position: { ...next.position, visits }, state, outputs, output: result }
+      const result =
+        next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
+      fields = {
+        status: 'completed',
+        nodeId: null,
+        position: { ...next.position, visits },
+        state,
+        outputs,
+        output: result,
+      }
       events.push({ type: 'run_completed', data: {} })
     }
     this.#live = undefined
@@ -500,7 +565,10 @@ export class WorkflowEngine<TState = JsonObject> {
       { status: 'failed', error: serialized },
       {
         events: [
-          { type: 'node_failed', data: { node: live.nodeId, visit: live.visit, message: serialized.message } },
+          {
+            type: 'node_failed',
+            data: { node: live.nodeId, visit: live.visit, message: serialized.message },
+          },
           { type: 'run_failed', data: serialized.code ? { code: serialized.code } : {} },
         ],
       },

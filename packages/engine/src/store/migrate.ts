@@ -20,7 +20,9 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
     for (const migration of migrations) {
       if (migration.version <= current) continue
       for (const statement of migration.statements) await sql.raw(statement).execute(trx)
-      await sql`INSERT INTO holdpoint.schema_version (version) VALUES (${migration.version})`.execute(trx)
+      await sql`INSERT INTO holdpoint.schema_version (version) VALUES (${migration.version})`.execute(
+        trx,
+      )
       applied.push(migration.version)
     }
     return applied

@@ -213,10 +213,24 @@ export class SqlStore implements Store {
   async listRuns(filter: RunFilter): Promise<RunSummary[]> {
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000)
     const statuses =
-      filter.status === undefined ? [] : Array.isArray(filter.status) ? filter.status : [filter.status]
+      filter.status === undefined
+        ? []
+        : Array.isArray(filter.status)
+          ? filter.status
+          : [filter.status]
     let query = this.#db
       .selectFrom('holdpoint.runs')
-      .select(['id', 'workflow', 'version', 'status', 'node', 'output', 'error', 'created_at', 'updated_at'])
+      .select([
+        'id',
+        'workflow',
+        'version',
+        'status',
+        'node',
+        'output',
+        'error',
+        'created_at',
+        'updated_at',
+      ])
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit)

@@ -1,2 +1,0 @@
-const m = await import('holdpoint/testing').catch((e) => e.message)
-console.log(m)
