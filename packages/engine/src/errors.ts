@@ -124,8 +124,16 @@ export class RunNotWaitingError extends HoldpointError {
   constructor(
     readonly runId: string,
     readonly status: WorkflowStatus,
+    options?: { cause?: unknown },
   ) {
-    super('RUN_NOT_WAITING', `Run "${runId}" is ${status}, not waiting for input.`)
+    super(
+      'RUN_NOT_WAITING',
+      `Run "${runId}" is ${status}, not waiting for input.` +
+        (options?.cause instanceof Error
+          ? ` The answer was not stored: ${options.cause.message}`
+          : ''),
+      options,
+    )
   }
 }
 

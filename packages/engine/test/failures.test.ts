@@ -84,3 +84,41 @@ describe.each(storeKinds)('node failures (%s)', (kind) => {
     expect(ok.executionState.state).toEqual({ owner: 'ops' })
   })
 })
+
+describe.each(storeKinds)('a replay that fails before the awaited request (%s)', (kind) => {
+  const stores = useStores()
+
+  it('refuses the delivery, stores nothing of it, and keeps the request open for a retry', async () => {
+    let broken = false
+    const workflow = defineWorkflow({
+      id: 'fragile',
+      version: 1,
+      start: 'ask',
+      nodes: {
+        ask: async ({ requestInput }) => {
+          if (broken) throw new Error('dependency down')
+          return requestInput({ id: 'go' })
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'fragile',
+      undefined,
+    )
+    await engine.run()
+    broken = true
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    const error = await other.run({ go: 'yes' }).catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'RUN_NOT_WAITING')).toBe(true)
+    expect((error as Error).message).toContain('The answer was not stored: dependency down')
+    expect(other.executionState.status).toBe('failed')
+    expect((await store.loadRun(engine.runId))?.requests.map((r) => r.status)).toEqual(['open'])
+
+    broken = false
+    await other.retry()
+    expect(other.executionState.status).toBe('waiting_for_input')
+    await other.run({ go: 'yes' })
+    expect(other.executionState).toMatchObject({ status: 'completed', output: 'yes' })
+  })
+})

@@ -292,7 +292,7 @@ export class WorkflowEngine<TState = JsonObject> {
     const live = this.#ensureLive()
     const outcome = await live.next()
     if (outcome.kind !== 'paused') {
-      // The body finished without asking what the run was waiting for: the code changed.
+      // The replay failed, or finished without asking what the run waits for (the code changed).
       const error =
         outcome.kind === 'failed'
           ? outcome.error
@@ -302,18 +302,20 @@ export class WorkflowEngine<TState = JsonObject> {
               'the node completing',
             )
       await this.#fail(live, error)
-      return 'none'
+      throw new RunNotWaitingError(this.runId, this.#run.status, { cause: error })
     }
     const issues: InputIssue[] = []
     const parsed = new Map<string, unknown>()
     for (const [requestId, value] of fresh) {
       const pending = live.pending.get(requestId)
       if (!pending) {
-        await this.#fail(
-          live,
-          new NondeterminismError(live.nodeId, `a request for "${requestId}"`, 'no such request'),
+        const error = new NondeterminismError(
+          live.nodeId,
+          `a request for "${requestId}"`,
+          'no such request',
         )
-        return 'none'
+        await this.#fail(live, error)
+        throw new RunNotWaitingError(this.runId, this.#run.status, { cause: error })
       }
       const result = pending.schema
         ? pending.schema.safeParse(value)
