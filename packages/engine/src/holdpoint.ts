@@ -10,6 +10,7 @@ import {
 } from './errors.js'
 import { toJson, type JsonObject, type JsonValue } from './json.js'
 import { MachineDriver } from './runtime/machine-driver.js'
+import { toAwaitingInput } from './runtime/awaiting-input.js'
 import { uuidv7 } from './runtime/uuid.js'
 import { validateState } from './runtime/validate-state.js'
 import { WorkflowEngine, type EngineHost, type ExecutionState } from './runtime/workflow-engine.js'
@@ -268,18 +269,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       status: r.status,
       currentNodes:
         r.nodeId === null || r.status === 'completed' || r.status === 'cancelled' ? [] : [r.nodeId],
-      awaitingInput: r.openRequests.map((q): AwaitingInput => ({
-        requestId: q.requestId,
-        nodeId: q.nodeId,
-        visit: q.visit,
-        prompt: q.spec.prompt ?? null,
-        inputType: q.spec.inputType,
-        options: q.spec.options ?? null,
-        schema: q.spec.schema ?? null,
-        ...(q.spec.default ? { default: q.spec.default.value } : {}),
-        createdAt: q.createdAt,
-        expiresAt: q.expiresAt,
-      })),
+      awaitingInput: r.openRequests.map(toAwaitingInput),
       output: r.output,
       error: r.error,
       createdAt: r.createdAt,

@@ -111,7 +111,9 @@ describe.each(storeKinds)('several requests in one node (%s)', (kind) => {
       },
     })
     const resumed = await createHoldpoint({ workflows: [swapped], store }).load(engine.runId)
-    await resumed.run({ age_field: 30 })
+    const refused = await resumed.run({ age_field: 30 }).catch((e: unknown) => e)
+    expect(HoldpointError.is(refused, 'RUN_NOT_WAITING')).toBe(true)
+    expect(HoldpointError.is((refused as Error).cause, 'NONDETERMINISM')).toBe(true)
     expect(resumed.executionState.status).toBe('failed')
     expect(resumed.executionState.error).toMatchObject({ code: 'NONDETERMINISM' })
     expect(resumed.executionState.error?.message).toContain('name_field')

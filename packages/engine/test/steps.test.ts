@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createHoldpoint, defineWorkflow } from '../src/index.js'
+import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 
 describe.each(storeKinds)('memoized steps (%s)', (kind) => {
@@ -76,7 +76,8 @@ describe.each(storeKinds)('memoized steps (%s)', (kind) => {
     const swapped = await createHoldpoint({ workflows: [make(['y', 'x'])], store }).load(
       first.runId,
     )
-    await swapped.run({ go: 1 })
+    const refused = await swapped.run({ go: 1 }).catch((e: unknown) => e)
+    expect(HoldpointError.is(refused, 'RUN_NOT_WAITING')).toBe(true)
     expect(swapped.executionState.error).toMatchObject({ code: 'NONDETERMINISM' })
   })
 

@@ -26,6 +26,7 @@ import type {
 import type { MachineDriver } from './machine-driver.js'
 import { NodeExecution } from './node-execution.js'
 import { serializeError } from './serialize-error.js'
+import { toAwaitingInput } from './awaiting-input.js'
 import { validateState } from './validate-state.js'
 
 /** A run as `executionState` shows it. */
@@ -631,20 +632,4 @@ export class WorkflowEngine<TState = JsonObject> {
     if (run.rowVersion !== this.#run.rowVersion) this.dispose()
     this.#run = run
   }
-}
-
-function toAwaitingInput(r: StoredRequest): AwaitingInput {
-  const out: AwaitingInput = {
-    requestId: r.requestId,
-    nodeId: r.nodeId,
-    visit: r.visit,
-    prompt: r.spec.prompt ?? null,
-    inputType: r.spec.inputType,
-    options: r.spec.options ?? null,
-    schema: r.spec.schema ?? null,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt,
-  }
-  if (r.spec.default) out.default = r.spec.default.value
-  return out
 }
