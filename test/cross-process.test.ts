@@ -23,10 +23,14 @@ describe('cross-process resume with real OS processes', () => {
     const database: TestDatabase = await createTestDatabase()
     const dir = await mkdtemp(join(tmpdir(), 'holdpoint-pglite-'))
     cleanup.push(database.drop, () => rm(dir, { recursive: true, force: true }))
-    return { postgres: database.url, 'pglite on disk': join(dir, 'db') }
+    return {
+      postgres: database.url,
+      'pglite on disk': join(dir, 'db'),
+      'the default store in ./.holdpoint': `default:${dir}`,
+    }
   }
 
-  it.each(['postgres', 'pglite on disk'])(
+  it.each(['postgres', 'pglite on disk', 'the default store in ./.holdpoint'])(
     'starts in one process and completes in another (%s); the embedded store survives the restart',
     async (kind) => {
       const target = (await targets())[kind] as string
