@@ -19,7 +19,7 @@ export type {
 export { createHoldpoint, Holdpoint } from './holdpoint.js'
 export type { HoldpointOptions, ListOptions, RunListItem, StartOptions } from './holdpoint.js'
 export { WorkflowEngine } from './runtime/workflow-engine.js'
-export type { ExecutionState, InputData } from './runtime/workflow-engine.js'
+export type { DeliveryOptions, ExecutionState, InputData } from './runtime/workflow-engine.js'
 export { WorkflowStatus, isWorkflowStatus } from './status.js'
 export * from './errors.js'
 export type { JsonObject, JsonValue } from './json.js'

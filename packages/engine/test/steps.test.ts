@@ -94,3 +94,31 @@ describe.each(storeKinds)('memoized steps (%s)', (kind) => {
     expect(engine.executionState.error).toMatchObject({ code: 'NOT_SERIALIZABLE' })
   })
 })
+
+describe.each(storeKinds)('steps and retry (%s)', (kind) => {
+  const stores = useStores()
+
+  it('does not repeat a stored effect when the same engine retries the failed node', async () => {
+    let effects = 0
+    let attempts = 0
+    const flaky = defineWorkflow({
+      id: 'flakyEffect',
+      version: 1,
+      start: 'work',
+      nodes: {
+        work: async (ctx) => {
+          await ctx.step('effect', () => ++effects)
+          if (++attempts === 1) throw new Error('transient')
+          return 'done'
+        },
+      },
+    })
+    const hp = createHoldpoint({ workflows: [flaky], store: await stores.open(kind) })
+    const engine = await hp.start('flakyEffect', undefined)
+    await engine.run()
+    expect(engine.executionState.status).toBe('failed')
+    await engine.retry()
+    expect(engine.executionState).toMatchObject({ status: 'completed', output: 'done' })
+    expect(effects).toBe(1)
+  })
+})

@@ -59,6 +59,8 @@ export class NodeExecution {
   readonly #abort = new AbortController()
   readonly #requests = new Map<number, StoredRequest>()
   readonly #steps = new Map<number, StoredStep>()
+  /** Every step result of this visit known here: recorded before, or stored by this execution. */
+  readonly knownSteps: StoredStep[] = []
   readonly #askedIds = new Set<string>()
   readonly #stepKeys = new Set<string>()
   #requestSeq = 0
@@ -78,6 +80,7 @@ export class NodeExecution {
     this.startedAt = Date.now()
     for (const r of options.recorded.requests) this.#requests.set(r.seq, r)
     for (const s of options.recorded.steps) this.#steps.set(s.seq, s)
+    this.knownSteps.push(...options.recorded.steps)
     this.#replayRemaining = this.#requests.size + this.#steps.size
     const replaying = (): boolean => this.#replayRemaining > 0
     this.ctx = {
@@ -310,6 +313,7 @@ export class NodeExecution {
       seq,
       result,
     })
+    this.knownSteps.push(stored)
     return stored.result as T
   }
 

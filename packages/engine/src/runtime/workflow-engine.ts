@@ -49,6 +49,16 @@ export interface ExecutionState<TState = JsonObject> {
 /** Answers keyed by request ID. */
 export type InputData = Readonly<Record<string, unknown>>
 
+/** Options of `run` and `step` that qualify the answers delivered. */
+export interface DeliveryOptions {
+  /**
+   * The node visit each answer is meant for, by request ID (`awaitingInput[].visit`). In a loop,
+   * a node asks under the same request ID on every visit; naming the visit makes a resubmitted
+   * answer for an earlier visit a recognised repeat instead of an answer to the open one.
+   */
+  visits?: Readonly<Record<string, number>>
+}
+
 /** What a `WorkflowEngine` needs from the Holdpoint that made it. */
 export interface EngineHost {
   readonly store: Store
@@ -117,13 +127,13 @@ export class WorkflowEngine<TState = JsonObject> {
    * Delivers answers (if any) and runs until the run halts: waiting for input, completed,
    * failed or cancelled. Answers are validated first and stored before the run moves on.
    */
-  run(inputData?: InputData): Promise<ExecutionState<TState>> {
-    return this.#exclusive(() => this.#advance(inputData, Number.POSITIVE_INFINITY))
+  run(inputData?: InputData, options?: DeliveryOptions): Promise<ExecutionState<TState>> {
+    return this.#exclusive(() => this.#advance(inputData, Number.POSITIVE_INFINITY, options))
   }
 
   /** Like `run`, but completes at most one node. */
-  step(inputData?: InputData): Promise<ExecutionState<TState>> {
-    return this.#exclusive(() => this.#advance(inputData, 1))
+  step(inputData?: InputData, options?: DeliveryOptions): Promise<ExecutionState<TState>> {
+    return this.#exclusive(() => this.#advance(inputData, 1, options))
   }
 
   /** Reads the run from the store again. */
@@ -237,8 +247,9 @@ export class WorkflowEngine<TState = JsonObject> {
   async #advance(
     inputData: InputData | undefined,
     maxNodes: number,
+    options: DeliveryOptions = {},
   ): Promise<ExecutionState<TState>> {
-    const delivery = await this.#deliver(inputData)
+    const delivery = await this.#deliver(inputData, visitsOf(options))
     if (delivery === 'nothing-new') return this.executionState
     if (
       delivery === 'none' &&
@@ -274,7 +285,10 @@ export class WorkflowEngine<TState = JsonObject> {
    * nothing was delivered, `nothing-new` when every answer was already stored (the call is then
    * a no-op), `delivered` otherwise.
    */
-  async #deliver(inputData: InputData | undefined): Promise<'none' | 'nothing-new' | 'delivered'> {
+  async #deliver(
+    inputData: InputData | undefined,
+    visits: ReadonlyMap<string, number>,
+  ): Promise<'none' | 'nothing-new' | 'delivered'> {
     if (inputData === undefined || inputData === null) return 'none'
     if (typeof inputData !== 'object' || Array.isArray(inputData)) {
       throw new InvalidInputError([
@@ -287,7 +301,7 @@ export class WorkflowEngine<TState = JsonObject> {
     }
     if (answers.size === 0) return 'none'
 
-    const fresh = await this.#newAnswers(answers)
+    const fresh = await this.#newAnswers(answers, visits)
     if (fresh.size === 0) return 'nothing-new'
 
     const live = this.#ensureLive()
@@ -349,7 +363,7 @@ export class WorkflowEngine<TState = JsonObject> {
         })),
         onConflict: async () => {
           // Someone else moved the run. If they stored exactly these answers, this call is a duplicate.
-          const again = await this.#newAnswers(answers).catch(() => undefined)
+          const again = await this.#newAnswers(answers, visits).catch(() => undefined)
           return again !== undefined && again.size === 0
         },
       },
@@ -370,34 +384,42 @@ export class WorkflowEngine<TState = JsonObject> {
    * Checks answers against what the run awaits. Returns those not stored yet; drops exact
    * repeats of stored answers; throws for anything else.
    */
-  async #newAnswers(answers: ReadonlyMap<string, JsonValue>): Promise<Map<string, JsonValue>> {
-    const open = new Set(
-      this.#run.requests.filter((r) => r.status === 'open').map((r) => r.requestId),
-    )
-    const elsewhere = [...answers.keys()].filter((id) => !open.has(id))
-    const closed = new Map(
-      (await this.#host.store.findClosedRequests(this.runId, elsewhere)).map((r) => [
-        r.requestId,
-        r,
-      ]),
-    )
+  async #newAnswers(
+    answers: ReadonlyMap<string, JsonValue>,
+    visits: ReadonlyMap<string, number>,
+  ): Promise<Map<string, JsonValue>> {
+    const openRequests = this.#run.requests.filter((r) => r.status === 'open')
+    const isOpen = (requestId: string): boolean =>
+      openRequests.some(
+        (r) => r.requestId === requestId && (visits.get(requestId) ?? r.visit) === r.visit,
+      )
+    const elsewhere = [...answers.keys()].filter((id) => !isOpen(id))
+    const closed = await this.#host.store.findClosedRequests(this.runId, elsewhere)
     const fresh = new Map<string, JsonValue>()
     const unknown: string[] = []
     for (const [requestId, value] of answers) {
-      if (open.has(requestId)) {
+      if (isOpen(requestId)) {
         fresh.set(requestId, value)
         continue
       }
-      const previous = closed.get(requestId)
+      const pinned = visits.get(requestId)
+      const previous = closed.find(
+        (r) => r.requestId === requestId && (pinned === undefined || r.visit === pinned),
+      )
       if (previous?.status === 'answered') {
-        if (!jsonEqual(previous.answer ?? null, value))
+        if (!jsonEqual(previous.answer ?? null, value)) {
           throw new AlreadyAnsweredError(requestId, previous.answer ?? null)
+        }
       } else unknown.push(requestId)
     }
     if (unknown.length > 0) {
-      if (this.#run.status !== 'waiting_for_input')
+      if (this.#run.status !== 'waiting_for_input') {
         throw new RunNotWaitingError(this.runId, this.#run.status)
-      throw new UnknownRequestError(unknown, [...open])
+      }
+      throw new UnknownRequestError(
+        unknown,
+        openRequests.map((r) => r.requestId),
+      )
     }
     return fresh
   }
@@ -563,6 +585,8 @@ export class WorkflowEngine<TState = JsonObject> {
     if (HoldpointError.is(error, 'RUN_CANCELLED') && this.#run.status === 'cancelled') return
     this.#live = undefined
     live.abandon(error)
+    // A retry re-runs this visit: it must find the effects this execution already stored.
+    this.#run.steps = live.knownSteps
     const serialized = serializeError(error)
     await this.#write(
       { status: 'failed', error: serialized },
@@ -632,4 +656,21 @@ export class WorkflowEngine<TState = JsonObject> {
     if (run.rowVersion !== this.#run.rowVersion) this.dispose()
     this.#run = run
   }
+}
+
+function visitsOf(options: DeliveryOptions): Map<string, number> {
+  const visits = new Map<string, number>()
+  for (const [requestId, visit] of Object.entries(options.visits ?? {})) {
+    if (!Number.isSafeInteger(visit) || visit < 1) {
+      throw new InvalidInputError([
+        {
+          requestId,
+          path: [],
+          message: 'A visit must be a positive integer (see awaitingInput[].visit).',
+        },
+      ])
+    }
+    visits.set(requestId, visit)
+  }
+  return visits
 }

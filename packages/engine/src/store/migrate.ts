@@ -6,8 +6,8 @@ import { LATEST_SCHEMA_VERSION, migrations } from './migrations/index.js'
  * Brings the `holdpoint` schema up to date in one transaction, serialized across processes by an
  * advisory lock. Refuses a database migrated by newer code. Returns the versions applied.
  */
-export async function migrate(db: Kysely<unknown>): Promise<number[]> {
-  return db.transaction().execute(async (trx) => {
+export async function migrate<DB>(db: Kysely<DB>): Promise<number[]> {
+  return (db as Kysely<unknown>).transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('holdpoint.migrate'))`.execute(trx)
     await sql`CREATE SCHEMA IF NOT EXISTS holdpoint`.execute(trx)
     await sql`CREATE TABLE IF NOT EXISTS holdpoint.schema_version (

@@ -182,11 +182,9 @@ export class SqlStore implements Store {
     const rows = await this.#db
       .selectFrom('holdpoint.requests')
       .selectAll()
-      .distinctOn('request_id')
       .where('run_id', '=', runId)
       .where('request_id', 'in', requestIds)
       .where('status', '!=', 'open')
-      .orderBy('request_id')
       .orderBy('created_at', 'desc')
       .orderBy('visit', 'desc')
       .execute()

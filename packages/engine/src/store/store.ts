@@ -178,7 +178,7 @@ export interface Store {
   loadRun(runId: string): Promise<StoredRun | undefined>
   /** Writes the checkpoint; `false` when the run was no longer at the expected version. */
   checkpoint(checkpoint: Checkpoint): Promise<boolean>
-  /** The latest request with each of these ids that is no longer open. */
+  /** Every request with one of these ids that is no longer open, newest first. */
   findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]>
   /** Stores a step result unless one exists; returns the stored one. */
   saveStep(runId: string, step: StoredStep): Promise<StoredStep>
