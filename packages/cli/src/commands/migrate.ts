@@ -1,0 +1,54 @@
+import { LATEST_SCHEMA_VERSION, migrate } from 'holdpoint'
+import { parseCommand, storeFlags, storeOptions, storeOptionsUsage, UsageError } from '../args.js'
+import { print, stylist } from '../format.js'
+import { chooseStore, describeStore, openStore } from '../open-holdpoint.js'
+import { findConfig, loadConfig } from '../load-config.js'
+
+/** Usage of `holdpoint migrate`. */
+export const migrateUsage = `Usage: holdpoint migrate [--database-url URL | --data-dir DIR] [--config PATH]
+
+Applies pending migrations to the store and prints its schema version. Refuses a
+database migrated by a newer Holdpoint. A config is optional here.
+
+${storeOptionsUsage}`
+
+/**
+ * `holdpoint migrate`: brings the store's schema up to date.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await migrateCommand(['--database-url', 'postgres://localhost/app'])
+ * ```
+ */
+export async function migrateCommand(
+  argv: readonly string[],
+  cwd = process.cwd(),
+): Promise<number> {
+  const { values, positionals } = parseCommand(argv, storeOptions, migrateUsage)
+  if (values.help) {
+    print(migrateUsage)
+    return 0
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}".`, migrateUsage)
+  }
+  const flags = storeFlags(values)
+  const configPath = findConfig(cwd, flags.config)
+  const config = configPath === undefined ? undefined : (await loadConfig(configPath)).config
+  const where = chooseStore(flags, config, cwd)
+  const store = await openStore(where)
+  try {
+    const applied = await migrate(store.db)
+    await store.ready()
+    const s = stylist(process.stdout)
+    print(
+      applied.length > 0
+        ? `${describeStore(where)}: applied migration ${applied.join(', ')}`
+        : `${describeStore(where)}: already up to date`,
+      `schema version ${s('bold', String(LATEST_SCHEMA_VERSION))}`,
+    )
+    return 0
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { createHoldpoint, type Holdpoint } from 'holdpoint'
+import type { SqlStore } from 'holdpoint/pglite'
+import type { StoreFlags } from './args.js'
+import { CliError } from './cli-error.js'
+import type { HoldpointConfig } from './config.js'
+import { configFileNames, findConfig, loadConfig } from './load-config.js'
+
+/** Which store a command uses. */
+export type StoreChoice = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string }
+
+/** The project as a command sees it: config, store and a Holdpoint over both. */
+export interface OpenedProject {
+  hp: Holdpoint
+  store: SqlStore
+  where: StoreChoice
+  /** The config file, when one was found. */
+  configPath: string | undefined
+}
+
+/**
+ * Chooses the store. Flags beat the config: `--database-url`, else `--data-dir` (embedded
+ * PGlite), else the config's `databaseUrl`, else its `dataDir`, else PGlite in `./.holdpoint`.
+ *
+ * @example
+ * ```ts
+ * chooseStore({}, undefined, '/srv/app') // { kind: 'pglite', dataDir: '/srv/app/.holdpoint' }
+ * ```
+ */
+export function chooseStore(
+  flags: StoreFlags,
+  config: HoldpointConfig | undefined,
+  cwd: string,
+): StoreChoice {
+  if (flags.databaseUrl !== undefined) return { kind: 'postgres', url: flags.databaseUrl }
+  if (flags.dataDir !== undefined) return { kind: 'pglite', dataDir: resolve(cwd, flags.dataDir) }
+  if (config?.databaseUrl !== undefined) return { kind: 'postgres', url: config.databaseUrl }
+  return { kind: 'pglite', dataDir: resolve(cwd, config?.dataDir ?? '.holdpoint') }
+}
+
+/**
+ * Opens the chosen store. `pg` is loaded only for Postgres.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore({ kind: 'postgres', url: 'postgres://localhost/app' })
+ * ```
+ */
+export async function openStore(where: StoreChoice): Promise<SqlStore> {
+  if (where.kind === 'pglite') {
+    const { pgliteStore } = await import('holdpoint/pglite')
+    return pgliteStore({ dataDir: where.dataDir })
+  }
+  const { postgresStore } = await import('holdpoint/postgres')
+  return postgresStore({ connectionString: where.url, maxConnections: 2 })
+}
+
+/**
+ * Loads the project's config (required when `needsConfig`), opens its store and registers its
+ * workflows. With `mustExist`, an embedded store that was never created is an error rather than
+ * a new empty database. Close `hp` when done.
+ *
+ * @example
+ * ```ts
+ * const { hp } = await openProject({}, process.cwd(), { needsConfig: true, mustExist: true })
+ * try { console.log(await hp.list()) } finally { await hp.close() }
+ * ```
+ */
+export async function openProject(
+  flags: StoreFlags,
+  cwd: string,
+  options: { needsConfig: boolean; mustExist: boolean },
+): Promise<OpenedProject> {
+  const configPath = findConfig(cwd, flags.config)
+  if (configPath === undefined && options.needsConfig) {
+    throw new CliError(
+      `No ${configFileNames.join(', ')} in ${cwd}; pass --config PATH. ` +
+        'The config lists the workflows this command loads runs of.',
+    )
+  }
+  const config = configPath === undefined ? undefined : (await loadConfig(configPath)).config
+  const where = chooseStore(flags, config, cwd)
+  if (options.mustExist && where.kind === 'pglite' && !existsSync(where.dataDir)) {
+    throw new CliError(
+      `No Holdpoint database at ${where.dataDir}. Start a run there first, or pass --database-url or --data-dir.`,
+    )
+  }
+  const store = await openStore(where)
+  const hp = createHoldpoint({ workflows: config?.workflows ?? [], store })
+  return { hp, store, where, configPath }
+}
+
+/**
+ * Names the store for people, without the password of a connection string.
+ *
+ * @example
+ * ```ts
+ * describeStore({ kind: 'postgres', url: 'postgres://u:secret@db/app' }) // 'Postgres at postgres://u:***@db/app'
+ * ```
+ */
+export function describeStore(where: StoreChoice): string {
+  if (where.kind === 'pglite') return `PGlite in ${where.dataDir}`
+  try {
+    const url = new URL(where.url)
+    if (url.password) url.password = '***'
+    return `Postgres at ${url.toString()}`
+  } catch {
+    return 'Postgres'
+  }
+}
