@@ -19,7 +19,7 @@
 import { defineWorkflow } from 'holdpoint'
 import type { WorkflowEngine } from 'holdpoint'
 import { z } from 'zod'
-import { runInTerminal, type Terminal } from './terminal.js'
+import { completedOutput, runInTerminal, type Terminal } from './terminal.js'
 import { traceNode, type Trace } from './trace.js'
 
 /** The request ID the reviewer answers. */
@@ -117,10 +117,7 @@ export async function approveInTerminal(
   terminal: Terminal,
 ): Promise<ApprovalResult> {
   const final = await runInTerminal(engine, terminal)
-  const result = final.output as ApprovalResult | undefined
-  if (final.status !== 'completed' || result === undefined) {
-    throw new Error(`The approval run ended ${final.status}: ${final.error?.message ?? ''}`)
-  }
+  const result = completedOutput<ApprovalResult>(final, 'The approval run')
   terminal.print(`Result: ${result.status}${result.content === null ? '' : ` (${result.content})`}`)
   return result
 }

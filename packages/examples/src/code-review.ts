@@ -22,7 +22,7 @@
 import { defineWorkflow } from 'holdpoint'
 import type { WorkflowEngine } from 'holdpoint'
 import { z } from 'zod'
-import { runInTerminal, type Terminal } from './terminal.js'
+import { completedOutput, runInTerminal, type Terminal } from './terminal.js'
 import { traceNode, type Trace } from './trace.js'
 
 /** The request ID every review asks under. */
@@ -189,10 +189,7 @@ export async function reviewCodeInTerminal(
   const final = await runInTerminal(engine, terminal, (request, turn) =>
     turn === 1 ? (request.prompt ?? '') : `\n${request.prompt ?? ''}`,
   )
-  const result = final.output as CodeReviewResult | undefined
-  if (final.status !== 'completed' || result === undefined) {
-    throw new Error(`The code review ended ${final.status}: ${final.error?.message ?? ''}`)
-  }
+  const result = completedOutput<CodeReviewResult>(final, 'The code review')
   terminal.print(`\nResult: ${result.status}, version ${result.version}`)
   return result
 }

@@ -20,7 +20,7 @@
 import { defineWorkflow } from 'holdpoint'
 import type { WorkflowEngine } from 'holdpoint'
 import { z } from 'zod'
-import { runInTerminal, type Terminal } from './terminal.js'
+import { completedOutput, runInTerminal, type Terminal } from './terminal.js'
 import { traceNode, type Trace } from './trace.js'
 
 /** A text-completion model: prompt in, text out. */
@@ -170,10 +170,7 @@ export async function approveDocumentInTerminal(
     terminal.print(request.prompt ?? request.requestId)
     return '> '
   })
-  const result = final.output as DocumentApprovalResult | undefined
-  if (final.status !== 'completed' || result === undefined) {
-    throw new Error(`The document approval ended ${final.status}: ${final.error?.message ?? ''}`)
-  }
+  const result = completedOutput<DocumentApprovalResult>(final, 'The document approval')
   terminal.print('\n=== RESULT ===')
   terminal.print(`Status: ${result.status}`)
   if (result.status === 'approved') terminal.print(`Document: ${result.document}`)

@@ -20,7 +20,7 @@
 import { defineWorkflow } from 'holdpoint'
 import type { WorkflowEngine } from 'holdpoint'
 import { z } from 'zod'
-import { runInTerminal, type Terminal } from './terminal.js'
+import { completedOutput, runInTerminal, type Terminal } from './terminal.js'
 import { traceNode, type Trace } from './trace.js'
 
 /** The request ID every review visit asks under. */
@@ -132,10 +132,7 @@ export async function reviewInTerminal(
   terminal: Terminal,
 ): Promise<IterativeReviewResult> {
   const final = await runInTerminal(engine, terminal)
-  const result = final.output as IterativeReviewResult | undefined
-  if (final.status !== 'completed' || result === undefined) {
-    throw new Error(`The review run ended ${final.status}: ${final.error?.message ?? ''}`)
-  }
+  const result = completedOutput<IterativeReviewResult>(final, 'The review run')
   terminal.print(`Result: ${result.status}, version ${result.version}`)
   return result
 }

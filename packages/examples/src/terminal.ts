@@ -101,3 +101,18 @@ export function describeRejection(error: InvalidInputError): string {
   const details = error.issues.map((issue) => issue.message).filter((message) => message.length > 0)
   return `Invalid answer: ${details.length > 0 ? details.join('; ') : error.message}`
 }
+
+/**
+ * The output of a run that must have completed; throws, naming `label`, when it ended otherwise.
+ *
+ * @example
+ * ```ts
+ * const result = completedOutput<ApprovalResult>(await runInTerminal(engine, terminal), 'The approval run')
+ * ```
+ */
+export function completedOutput<T>(final: ExecutionState<unknown>, label: string): T {
+  if (final.status !== 'completed' || final.output === undefined) {
+    throw new Error(`${label} ended ${final.status}: ${final.error?.message ?? ''}`)
+  }
+  return final.output as T
+}
