@@ -48,11 +48,11 @@ export class HoldpointError extends Error {
     this.name = new.target.name
   }
 
-  /** True when `error` is a Holdpoint error, optionally with the given code. */
-  static is<C extends HoldpointErrorCode>(
+  /** True when `error` is a Holdpoint error, optionally with the given code (and then typed as its class). */
+  static is<C extends HoldpointErrorCode = HoldpointErrorCode>(
     error: unknown,
     code?: C,
-  ): error is HoldpointError & { code: C } {
+  ): error is ErrorOfCode<C> {
     return (
       typeof error === 'object' &&
       error !== null &&
@@ -309,3 +309,29 @@ export class StoreClosedError extends HoldpointError {
 function list(ids: readonly string[]): string {
   return ids.map((id) => `"${id}"`).join(', ')
 }
+
+/** The error class behind each code. */
+export interface HoldpointErrorsByCode {
+  RUN_NOT_FOUND: RunNotFoundError
+  UNKNOWN_REQUEST: UnknownRequestError
+  INVALID_INPUT: InvalidInputError
+  ALREADY_ANSWERED: AlreadyAnsweredError
+  RUN_NOT_WAITING: RunNotWaitingError
+  CONCURRENT_MODIFICATION: ConcurrentModificationError
+  VERSION_MISMATCH: VersionMismatchError
+  NONDETERMINISM: NondeterminismError
+  WORKFLOW_NOT_FOUND: WorkflowNotFoundError
+  INPUT_TIMEOUT: InputTimeoutError
+  INVALID_DEFINITION: InvalidDefinitionError
+  INVALID_STATE: InvalidStateError
+  NOT_SERIALIZABLE: NotSerializableError
+  STEP_KEY_REUSED: StepKeyReusedError
+  RUN_CANCELLED: RunCancelledError
+  RUN_NOT_FAILED: RunNotFailedError
+  SCHEMA_TOO_NEW: SchemaTooNewError
+  SCHEMA_TOO_OLD: SchemaTooOldError
+  STORE_CLOSED: StoreClosedError
+}
+
+/** The error class of code `C`. */
+export type ErrorOfCode<C extends HoldpointErrorCode> = HoldpointErrorsByCode[C]

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 
@@ -84,5 +85,31 @@ describe.each(storeKinds)('durable deadlines (%s)', (kind) => {
     time.advance(120_000)
     await engine.run({ approve: true })
     expect(engine.executionState.output).toBe(true)
+  })
+})
+
+describe.each(storeKinds)('a default passes through the request schema (%s)', (kind) => {
+  const stores = useStores()
+
+  it('hands the node the parsed default', async () => {
+    const parsed = defineWorkflow({
+      id: 'parsedDefault',
+      version: 1,
+      start: 'ask',
+      nodes: {
+        ask: async ({ requestInput }) =>
+          requestInput({ id: 'n', timeoutMs: 10, default: '7', schema: z.coerce.number() }),
+      },
+    })
+    const store = await stores.open(kind)
+    const time = clock()
+    const engine = await createHoldpoint({ workflows: [parsed], store, now: time.now }).start(
+      'parsedDefault',
+      undefined,
+    )
+    await engine.run()
+    time.advance(10)
+    await engine.run()
+    expect(engine.executionState.output).toBe(7)
   })
 })

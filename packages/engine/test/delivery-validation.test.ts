@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { createHoldpoint, HoldpointError, type WorkflowEngine } from '../src/index.js'
+import {
+  createHoldpoint,
+  HoldpointError,
+  InvalidInputError,
+  type WorkflowEngine,
+} from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
 import { storedRun } from './fixtures/snapshot.js'
@@ -117,5 +122,15 @@ describe.each(storeKinds)('delivery is validated before anything is stored (%s)'
       const error = await hp.load(id).catch((e: unknown) => e)
       expect(HoldpointError.is(error, 'RUN_NOT_FOUND')).toBe(true)
     }
+  })
+})
+
+describe('HoldpointError.is', () => {
+  it('narrows to the class of the code', () => {
+    const error: unknown = new InvalidInputError([{ requestId: 'a', path: ['x'], message: 'bad' }])
+    if (!HoldpointError.is(error, 'INVALID_INPUT')) throw new Error('expected a match')
+    expect(error.issues[0]?.path).toEqual(['x'])
+    expect(HoldpointError.is(error, 'UNKNOWN_REQUEST')).toBe(false)
+    expect(HoldpointError.is(new Error('plain'))).toBe(false)
   })
 })

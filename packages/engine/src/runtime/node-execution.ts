@@ -165,7 +165,8 @@ export class NodeExecution {
       case 'answered':
         return parseAnswer(request, schema)
       case 'expired':
-        if (request.spec.default) return request.spec.default.value
+        if (request.spec.default)
+          return parseAnswer({ ...request, answer: request.spec.default.value }, schema)
         throw new InputTimeoutError(request.requestId, request.expiresAt ?? request.createdAt)
       case 'closed':
         throw new RunCancelledError(runId, undefined)
