@@ -7,6 +7,7 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['test/setup/global-setup.ts'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
