@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createHoldpoint, defineWorkflow } from '../src/index.js'
+import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval, counts, resetCounts } from './fixtures/approval.js'
 
@@ -92,5 +92,42 @@ describe.each(storeKinds)('replay on resume elsewhere (%s)', (kind) => {
     const resumed = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
     await resumed.run({ m: '2' })
     expect(resumed.executionState.output).toBe(42)
+  })
+})
+
+describe.each(storeKinds)('a stale engine (%s)', (kind) => {
+  const stores = useStores()
+  beforeEach(resetCounts)
+
+  it('sees what another process did after refresh(), and drops its paused node', async () => {
+    const store = await stores.open(kind)
+    const mine = await createHoldpoint({ workflows: [approval], store }).start('approval', {
+      topic: 'stale',
+    })
+    await mine.run()
+    const theirs = await createHoldpoint({ workflows: [approval], store }).load(mine.runId)
+    await theirs.run({ approve: { approved: true, note: 'theirs' } })
+
+    expect(mine.executionState.status).toBe('waiting_for_input') // as this engine last saw it
+    await mine.refresh()
+    expect(mine.executionState).toMatchObject({ status: 'completed', output: { note: 'theirs' } })
+    await mine.run({ approve: { approved: true, note: 'theirs' } }) // a repeat: nothing happens
+    expect(counts).toMatchObject({ reviewAfter: 1, publish: 1 })
+  })
+
+  it('refuses a different answer from a stale engine without running anything', async () => {
+    const store = await stores.open(kind)
+    const mine = await createHoldpoint({ workflows: [approval], store }).start('approval', {
+      topic: 'stale2',
+    })
+    await mine.run()
+    const theirs = await createHoldpoint({ workflows: [approval], store }).load(mine.runId)
+    await theirs.run({ approve: { approved: true, note: 'theirs' } })
+    const error = await mine
+      .run({ approve: { approved: true, note: 'mine' } })
+      .catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'ALREADY_ANSWERED')).toBe(true)
+    expect(counts).toMatchObject({ reviewAfter: 1, publish: 1 })
+    expect(mine.executionState.status).toBe('completed')
   })
 })

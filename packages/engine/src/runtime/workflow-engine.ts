@@ -362,9 +362,9 @@ export class WorkflowEngine<TState = JsonObject> {
           data: { requestId, node: live.nodeId, visit: live.visit },
         })),
         onConflict: async () => {
-          // Someone else moved the run. If they stored exactly these answers, this call is a duplicate.
-          const again = await this.#newAnswers(answers, visits).catch(() => undefined)
-          return again !== undefined && again.size === 0
+          // Someone else moved the run. If they stored exactly these answers, this call is a
+          // duplicate; if they stored others, the check says so (ALREADY_ANSWERED and the like).
+          return (await this.#newAnswers(answers, visits)).size === 0
         },
       },
     )
