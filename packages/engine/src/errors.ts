@@ -16,6 +16,7 @@ export type HoldpointErrorCode =
   | 'INVALID_DEFINITION'
   | 'INVALID_STATE'
   | 'NOT_SERIALIZABLE'
+  | 'PAYLOAD_TOO_LARGE'
   | 'STEP_KEY_REUSED'
   | 'RUN_CANCELLED'
   | 'RUN_NOT_FAILED'
@@ -239,6 +240,20 @@ export class NotSerializableError extends HoldpointError {
   }
 }
 
+/** A value is larger than the configured limit (`createHoldpoint({ limits })`). */
+export class PayloadTooLargeError extends HoldpointError {
+  constructor(
+    readonly what: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `${what} is ${bytes} bytes of JSON, over the limit of ${limit}. Store large data elsewhere and pass a reference, or raise the limit in createHoldpoint({ limits }).`,
+    )
+  }
+}
+
 /** `ctx.step` was called twice with the same key in one node visit. */
 export class StepKeyReusedError extends HoldpointError {
   constructor(
@@ -325,6 +340,7 @@ export interface HoldpointErrorsByCode {
   INVALID_DEFINITION: InvalidDefinitionError
   INVALID_STATE: InvalidStateError
   NOT_SERIALIZABLE: NotSerializableError
+  PAYLOAD_TOO_LARGE: PayloadTooLargeError
   STEP_KEY_REUSED: StepKeyReusedError
   RUN_CANCELLED: RunCancelledError
   RUN_NOT_FAILED: RunNotFailedError

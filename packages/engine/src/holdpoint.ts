@@ -9,6 +9,7 @@ import {
   WorkflowNotFoundError,
 } from './errors.js'
 import { toJson, type JsonObject, type JsonValue } from './json.js'
+import { resolveLimits, type PayloadLimits, type ResolvedLimits } from './limits.js'
 import { MachineDriver } from './runtime/machine-driver.js'
 import { toAwaitingInput } from './runtime/awaiting-input.js'
 import { uuidv7 } from './runtime/uuid.js'
@@ -30,6 +31,8 @@ export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
   liveRuns?: number
   /** The clock; tests may pass their own. */
   now?: () => Date
+  /** Size limits on inputs, answers, state and outputs. */
+  limits?: PayloadLimits
 }
 
 /** Options of `hp.start()`. */
@@ -99,6 +102,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   readonly #engines = new Map<string, WorkflowEngine<JsonObject>>()
   readonly #liveRuns: number
   readonly #now: () => Date
+  readonly #limits: ResolvedLimits
   #store: Promise<Store> | undefined
   #explicitStore: Store | undefined
   #closed = false
@@ -128,6 +132,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     this.#explicitStore = options.store
     this.#liveRuns = options.liveRuns ?? 1000
     this.#now = options.now ?? (() => new Date())
+    this.#limits = resolveLimits(options.limits)
   }
 
   /** The store, migrated and ready. */
@@ -175,10 +180,12 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       )
     }
     const runInput =
-      parsedInput.data === undefined ? null : toJson(parsedInput.data, 'The run input')
+      parsedInput.data === undefined
+        ? null
+        : toJson(parsedInput.data, 'The run input', this.#limits.inputBytes)
     let state: JsonObject
     try {
-      state = validateState(workflow, '(start)', options.state ?? {})
+      state = validateState(workflow, '(start)', options.state ?? {}, this.#limits.stateBytes)
     } catch (error) {
       if (error instanceof Error && 'issues' in error) {
         const issues = (error as { issues: { path: readonly PropertyKey[]; message: string }[] })
@@ -309,6 +316,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       store,
       workflow,
       driver,
+      limits: this.#limits,
       now: this.#now,
       finished: (runId) => this.#engines.delete(runId),
     }

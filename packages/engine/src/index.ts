@@ -23,6 +23,7 @@ export type { DeliveryOptions, ExecutionState, InputData } from './runtime/workf
 export { WorkflowStatus, isWorkflowStatus } from './status.js'
 export * from './errors.js'
 export type { JsonObject, JsonValue } from './json.js'
+export type { PayloadLimits } from './limits.js'
 export type {
   RunEvent,
   RunEventType,

@@ -1,4 +1,4 @@
-import { NotSerializableError } from './errors.js'
+import { NotSerializableError, PayloadTooLargeError } from './errors.js'
 
 /** A value that survives a round trip through JSON unchanged. */
 export type JsonValue =
@@ -11,8 +11,13 @@ export type JsonObject = { [key: string]: JsonValue }
  * Checks that `value` is plain JSON and returns it typed as such. `undefined` object members are
  * dropped the way `JSON.stringify` drops them; anything else that JSON would change is refused.
  */
-export function toJson(value: unknown, what: string): JsonValue {
-  return check(value, what, '$', new Set())
+export function toJson(value: unknown, what: string, maxBytes?: number): JsonValue {
+  const json = check(value, what, '$', new Set())
+  if (maxBytes !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(json))
+    if (bytes > maxBytes) throw new PayloadTooLargeError(what, bytes, maxBytes)
+  }
+  return json
 }
 
 function check(value: unknown, what: string, path: string, seen: Set<object>): JsonValue {

@@ -134,3 +134,36 @@ describe('HoldpointError.is', () => {
     expect(HoldpointError.is(new Error('plain'))).toBe(false)
   })
 })
+
+describe.each(storeKinds)('payload limits (%s)', (kind) => {
+  const stores = useStores()
+
+  it('refuses oversized inputs, answers and too many answers, and stores nothing', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({
+      workflows: [approval],
+      store,
+      limits: { inputBytes: 100, answerBytes: 64, answersPerDelivery: 2 },
+    })
+    const big = await hp.start('approval', { topic: 'x'.repeat(200) }).catch((e: unknown) => e)
+    expect(HoldpointError.is(big, 'PAYLOAD_TOO_LARGE')).toBe(true)
+    expect(big).toMatchObject({ what: 'The run input', limit: 100 })
+
+    const engine = await hp.start('approval', { topic: 'limits' })
+    await engine.run()
+    const before = await storedRun(store, engine.runId)
+    const long = await engine
+      .run({ approve: { approved: true, note: 'n'.repeat(100) } })
+      .catch((e: unknown) => e)
+    expect(HoldpointError.is(long, 'PAYLOAD_TOO_LARGE')).toBe(true)
+    const many = await engine.run({ a: 1, b: 2, c: 3 }).catch((e: unknown) => e)
+    expect(HoldpointError.is(many, 'INVALID_INPUT')).toBe(true)
+    expect(await storedRun(store, engine.runId)).toEqual(before)
+  })
+
+  it('refuses limits that are not positive integers', () => {
+    expect(() => createHoldpoint({ workflows: [approval], limits: { answerBytes: 0 } })).toThrow(
+      /positive integer/,
+    )
+  })
+})

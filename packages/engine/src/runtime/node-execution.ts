@@ -41,6 +41,8 @@ export interface NodeExecutionOptions {
   /** What earlier executions of this visit recorded: its requests and its step results. */
   recorded: { requests: readonly StoredRequest[]; steps: readonly StoredStep[] }
   now: () => Date
+  /** Largest step result, in bytes of JSON. */
+  maxStepBytes?: number
 }
 
 const maxRequestIdLength = 200
@@ -306,7 +308,10 @@ export class NodeExecution {
       return recorded.result as T
     }
     const value = await fn()
-    const result = value === undefined ? undefined : toJson(value, `The result of step "${key}"`)
+    const result =
+      value === undefined
+        ? undefined
+        : toJson(value, `The result of step "${key}"`, this.#options.maxStepBytes)
     const stored = await this.#options.store.saveStep(this.#options.runId, {
       nodeId: this.nodeId,
       visit: this.visit,

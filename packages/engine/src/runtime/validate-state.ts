@@ -3,7 +3,12 @@ import { InvalidStateError } from '../errors.js'
 import { toJson, type JsonObject } from '../json.js'
 
 /** Checks the state a node left behind against the workflow's state schema, and that it is JSON. */
-export function validateState(workflow: AnyWorkflow, nodeId: string, state: unknown): JsonObject {
+export function validateState(
+  workflow: AnyWorkflow,
+  nodeId: string,
+  state: unknown,
+  maxBytes?: number,
+): JsonObject {
   let value = state
   if (workflow.stateSchema) {
     const parsed = workflow.stateSchema.safeParse(state)
@@ -15,7 +20,7 @@ export function validateState(workflow: AnyWorkflow, nodeId: string, state: unkn
     }
     value = parsed.data
   }
-  const json = toJson(value, `The state after node "${nodeId}"`)
+  const json = toJson(value, `The state after node "${nodeId}"`, maxBytes)
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new InvalidStateError(nodeId, [{ path: [], message: 'The state must be an object.' }])
   }

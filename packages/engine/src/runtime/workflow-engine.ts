@@ -28,6 +28,7 @@ import { NodeExecution } from './node-execution.js'
 import { serializeError } from './serialize-error.js'
 import { toAwaitingInput } from './awaiting-input.js'
 import { validateState } from './validate-state.js'
+import type { ResolvedLimits } from '../limits.js'
 
 /** A run as `executionState` shows it. */
 export interface ExecutionState<TState = JsonObject> {
@@ -64,6 +65,7 @@ export interface EngineHost {
   readonly store: Store
   readonly workflow: AnyWorkflow
   readonly driver: MachineDriver
+  readonly limits: ResolvedLimits
   now(): Date
   /** Called when the run finished, so the host can forget the engine. */
   finished(runId: string): void
@@ -295,9 +297,20 @@ export class WorkflowEngine<TState = JsonObject> {
         { requestId: '', path: [], message: 'Input data must be an object keyed by request ID.' },
       ])
     }
+    const entries = Object.entries(inputData)
+    const { answerBytes, answersPerDelivery } = this.#host.limits
+    if (entries.length > answersPerDelivery) {
+      throw new InvalidInputError([
+        {
+          requestId: '',
+          path: [],
+          message: `One delivery may carry at most ${answersPerDelivery} answers; it had ${entries.length}.`,
+        },
+      ])
+    }
     const answers = new Map<string, JsonValue>()
-    for (const [requestId, value] of Object.entries(inputData)) {
-      answers.set(requestId, toJson(value, `The answer to "${requestId}"`))
+    for (const [requestId, value] of entries) {
+      answers.set(requestId, toJson(value, `The answer to "${requestId}"`, answerBytes))
     }
     if (answers.size === 0) return 'none'
 
@@ -496,6 +509,7 @@ export class WorkflowEngine<TState = JsonObject> {
         steps: run.steps,
       },
       now: () => this.#host.now(),
+      maxStepBytes: this.#host.limits.outputBytes,
     })
     this.#live = live
     live.start()
@@ -527,8 +541,15 @@ export class WorkflowEngine<TState = JsonObject> {
     let nodeOutput: JsonValue | undefined
     try {
       nodeOutput =
-        output === undefined ? undefined : toJson(output, `The output of node "${live.nodeId}"`)
-      state = validateState(this.#host.workflow, live.nodeId, live.ctx.state)
+        output === undefined
+          ? undefined
+          : toJson(output, `The output of node "${live.nodeId}"`, this.#host.limits.outputBytes)
+      state = validateState(
+        this.#host.workflow,
+        live.nodeId,
+        live.ctx.state,
+        this.#host.limits.stateBytes,
+      )
       outputs = { ...run.outputs }
       if (nodeOutput === undefined) delete outputs[live.nodeId]
       else outputs[live.nodeId] = nodeOutput
