@@ -16,7 +16,10 @@ describe('an answer survives the process that accepted it', () => {
     await starter.exited
     const runId = ids[0] as string
 
-    const victim = spawnScript(script, [database.url, 'deliver', runId], { HANG_AFTER_AWAIT: '1' })
+    const victim = spawnScript(script, [database.url, 'deliver', runId], {
+      HANG_AFTER_AWAIT: '1',
+      LEASE_MS: '1000',
+    })
     await victim.next('ready')
     victim.send('go')
     await victim.next('after-await') // the node is past its await, the run not yet checkpointed
@@ -35,7 +38,8 @@ describe('an answer survives the process that accepted it', () => {
       { status: 'answered', answer: { approved: true, note: 'ok' }, run_status: 'running' },
     ])
 
-    // Another process resumes it without the answer being sent again.
+    // Another process takes it over once the dead process's lease has run out, without the
+    // answer being sent again.
     const rescuer = spawnScript(script, [database.url, 'resume', runId])
     const resumed = await rescuer.next<{ results: { status: string; output: unknown }[] }>(
       'resumed',

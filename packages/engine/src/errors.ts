@@ -23,6 +23,8 @@ export type HoldpointErrorCode =
   | 'SCHEMA_TOO_NEW'
   | 'SCHEMA_TOO_OLD'
   | 'STORE_CLOSED'
+  | 'STORE_UNAVAILABLE'
+  | 'RUN_LEASED'
 
 const brand = Symbol.for('holdpoint.error')
 
@@ -232,11 +234,9 @@ export class NotSerializableError extends HoldpointError {
   constructor(
     readonly what: string,
     readonly path: string,
+    reason = 'functions, symbols, bigints, class instances and cycles cannot be stored',
   ) {
-    super(
-      'NOT_SERIALIZABLE',
-      `${what} must be plain JSON, but ${path} is not (functions, symbols, bigints, class instances and cycles cannot be stored).`,
-    )
+    super('NOT_SERIALIZABLE', `${what} must be plain JSON, but ${path} is not: ${reason}.`)
   }
 }
 
@@ -314,6 +314,35 @@ export class SchemaTooOldError extends HoldpointError {
   }
 }
 
+/** Another process holds the run's lease: it is executing the run right now. */
+export class RunLeasedError extends HoldpointError {
+  constructor(
+    readonly runId: string,
+    readonly owner: string,
+    readonly until: Date,
+  ) {
+    super(
+      'RUN_LEASED',
+      `Run "${runId}" is being executed by ${owner} (lease until ${until.toISOString()}). It continues there; if that process died, any process may take the run over once the lease has run out.`,
+    )
+  }
+}
+
+/**
+ * The database could not be reached or dropped the connection. Retriable: nothing was half
+ * written, and a write whose outcome was unknown has been checked against the store.
+ */
+export class StoreUnavailableError extends HoldpointError {
+  readonly retriable = true
+  constructor(cause: unknown) {
+    super(
+      'STORE_UNAVAILABLE',
+      `The store is unavailable (${cause instanceof Error ? cause.message : String(cause)}). Try again; no partial write was left behind.`,
+      { cause },
+    )
+  }
+}
+
 /** The store was closed. */
 export class StoreClosedError extends HoldpointError {
   constructor() {
@@ -347,6 +376,8 @@ export interface HoldpointErrorsByCode {
   SCHEMA_TOO_NEW: SchemaTooNewError
   SCHEMA_TOO_OLD: SchemaTooOldError
   STORE_CLOSED: StoreClosedError
+  STORE_UNAVAILABLE: StoreUnavailableError
+  RUN_LEASED: RunLeasedError
 }
 
 /** The error class of code `C`. */

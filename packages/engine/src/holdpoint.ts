@@ -5,6 +5,7 @@ import {
   InvalidInputError,
   RunNotFoundError,
   StoreClosedError,
+  StoreUnavailableError,
   VersionMismatchError,
   WorkflowNotFoundError,
 } from './errors.js'
@@ -16,7 +17,11 @@ import { uuidv7 } from './runtime/uuid.js'
 import { validateState } from './runtime/validate-state.js'
 import { WorkflowEngine, type EngineHost, type ExecutionState } from './runtime/workflow-engine.js'
 import type { WorkflowStatus } from './status.js'
-import type { RunFilter, Store, StoredRun } from './store/store.js'
+import type { RunFilter, Scheduling, Store, StoredRun } from './store/store.js'
+import { retryUnavailable } from './runtime/store-retry.js'
+import { Worker, type WorkerOptions } from './runtime/worker.js'
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 
 /** Options of `createHoldpoint`. */
 export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
@@ -33,6 +38,12 @@ export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
   now?: () => Date
   /** Size limits on inputs, answers, state and outputs. */
   limits?: PayloadLimits
+  /**
+   * How long a process executing a run holds its lease without renewing it (renewals happen at
+   * every checkpoint and every third of this while a node runs). When the process dies, another
+   * one takes the run over this long after its last renewal. Default 30 s.
+   */
+  leaseMs?: number
 }
 
 /** Options of `hp.start()`. */
@@ -41,6 +52,8 @@ export interface StartOptions<TState = unknown> {
   version?: number
   /** The initial shared state, before the state schema's defaults apply. */
   state?: Partial<TState>
+  /** Hand the run to the workers (`hp.worker()`) instead of running it from this engine. */
+  background?: boolean
 }
 
 /** A run in `hp.list()`. */
@@ -103,6 +116,10 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   readonly #liveRuns: number
   readonly #now: () => Date
   readonly #limits: ResolvedLimits
+  readonly #leaseMs: number
+  readonly #workers = new Set<Worker>()
+  /** This process's name on leases. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   #store: Promise<Store> | undefined
   #explicitStore: Store | undefined
   #closed = false
@@ -133,6 +150,10 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     this.#liveRuns = options.liveRuns ?? 1000
     this.#now = options.now ?? (() => new Date())
     this.#limits = resolveLimits(options.limits)
+    this.#leaseMs = options.leaseMs ?? 30_000
+    if (!Number.isSafeInteger(this.#leaseMs) || this.#leaseMs < 100) {
+      throw new InvalidDefinitionError('leaseMs must be an integer of at least 100 (milliseconds).')
+    }
   }
 
   /** The store, migrated and ready. */
@@ -216,13 +237,29 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       rowVersion: 1,
       createdAt: now,
       updatedAt: now,
+      lease: options.background
+        ? null
+        : { owner: this.owner, until: new Date(Date.now() + this.#leaseMs) },
+      wakeAt: options.background ? new Date() : new Date(Date.now() + this.#leaseMs),
       requests: [],
       steps: [],
     }
     const store = await this.store()
-    await store.createRun(run, [
-      { type: 'run_started', data: { workflow: workflow.id, version: workflow.version } },
-    ])
+    const scheduling: Scheduling = options.background
+      ? { lease: null, wake: 'now', notify: true }
+      : { lease: { owner: this.owner, ms: this.#leaseMs }, wake: 'lease' }
+    const events = [
+      { type: 'run_started' as const, data: { workflow: workflow.id, version: workflow.version } },
+    ]
+    // If the connection drops mid-insert, the run may exist: look before inserting again.
+    await retryUnavailable(async () => {
+      try {
+        await store.createRun({ ...run, ...scheduling }, events)
+      } catch (error) {
+        if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) return
+        throw error
+      }
+    })
     return this.#remember(
       new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run),
     ) as never
@@ -284,9 +321,38 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     }))
   }
 
-  /** Drops in-memory runs and closes the store (its pool, or the embedded database). */
+  /**
+   * Starts a worker in this process: it claims runnable runs — started in the background, handed
+   * over with answers, due deadlines and sleeps, and runs whose executing process died — and runs
+   * each to its next halt, `concurrency` at a time. Wakes on `LISTEN/NOTIFY` where the store has
+   * it, and polls every `pollMs` anyway.
+   *
+   * @example
+   * ```ts
+   * const worker = hp.worker({ concurrency: 8 })
+   * process.on('SIGTERM', () => void worker.stop().then(() => hp.close()))
+   * ```
+   */
+  worker(options: WorkerOptions = {}): Worker {
+    if (this.#closed) throw new StoreClosedError()
+    const worker = new Worker(
+      {
+        owner: this.owner,
+        leaseMs: this.#leaseMs,
+        store: () => this.store(),
+        load: (runId) => this.load(runId),
+        stopped: (w) => this.#workers.delete(w),
+      },
+      options,
+    )
+    this.#workers.add(worker)
+    return worker
+  }
+
+  /** Stops this Holdpoint's workers, drops in-memory runs and closes the store (its pool, or the embedded database). */
   async close(): Promise<void> {
     if (this.#closed) return
+    await Promise.all([...this.#workers].map((w) => w.stop()))
     this.#closed = true
     for (const engine of this.#engines.values()) engine.dispose()
     this.#engines.clear()
@@ -317,6 +383,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       workflow,
       driver,
       limits: this.#limits,
+      owner: this.owner,
+      leaseMs: this.#leaseMs,
       now: this.#now,
       finished: (runId) => this.#engines.delete(runId),
     }

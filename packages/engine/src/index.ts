@@ -3,6 +3,7 @@ export type {
   AnyWorkflow,
   EdgeView,
   MachineWorkflowConfig,
+  NodeSpec,
   NodesWorkflowConfig,
   OutputsOf,
   Workflow,
@@ -17,8 +18,11 @@ export type {
   RequestInputOptions,
 } from './definition/request-input.js'
 export { createHoldpoint, Holdpoint } from './holdpoint.js'
+export type { RetryPolicy } from './runtime/retry-policy.js'
 export type { HoldpointOptions, ListOptions, RunListItem, StartOptions } from './holdpoint.js'
 export { WorkflowEngine } from './runtime/workflow-engine.js'
+export { Worker } from './runtime/worker.js'
+export type { WorkerOptions, WorkerStats } from './runtime/worker.js'
 export type { DeliveryOptions, ExecutionState, InputData } from './runtime/workflow-engine.js'
 export { WorkflowStatus, isWorkflowStatus } from './status.js'
 export * from './errors.js'

@@ -23,6 +23,8 @@ export function toJson(value: unknown, what: string, maxBytes?: number): JsonVal
 function check(value: unknown, what: string, path: string, seen: Set<object>): JsonValue {
   switch (typeof value) {
     case 'string':
+      if (value.includes('\u0000')) throw new NotSerializableError(what, path, nulReason)
+      return value
     case 'boolean':
       return value
     case 'number':
@@ -41,7 +43,16 @@ function check(value: unknown, what: string, path: string, seen: Set<object>): J
         }
         const out: JsonObject = {}
         for (const [k, v] of Object.entries(value)) {
-          if (v !== undefined) out[k] = check(v, what, `${path}.${k}`, seen)
+          if (v === undefined) continue
+          if (k.includes('\u0000'))
+            throw new NotSerializableError(what, `${path} (a key)`, nulReason)
+          // Defined, not assigned: a "__proto__" member stays a member instead of becoming the prototype.
+          Object.defineProperty(out, k, {
+            value: check(v, what, `${path}.${k}`, seen),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
         }
         return out
       } finally {
@@ -52,6 +63,8 @@ function check(value: unknown, what: string, path: string, seen: Set<object>): J
       throw new NotSerializableError(what, path)
   }
 }
+
+const nulReason = 'it contains U+0000, which Postgres cannot store'
 
 /** Structural equality of two JSON values; key order does not matter. */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {

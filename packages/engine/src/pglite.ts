@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely } from 'kysely'
+import { guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
 import { PGliteDialect } from './store/pglite-dialect.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
@@ -25,13 +26,21 @@ export interface PgliteStoreOptions extends SqlStoreOptions {
 export function pgliteStore(options: PgliteStoreOptions = {}): SqlStore {
   const owned = options.pglite === undefined
   const pglite = options.pglite ?? new PGlite(options.dataDir ?? './.holdpoint')
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  const db = new Kysely<Database>({ dialect: guardedDialect(new PGliteDialect(pglite)) })
   return new SqlStore(
     'pglite',
     db,
-    async () => {
-      await db.destroy()
-      if (owned) await pglite.close()
+    {
+      onClose: async () => {
+        await db.destroy()
+        if (owned) await pglite.close()
+      },
+      listen: async (channel, onNotify) => {
+        const unlisten = await pglite.listen(channel, () => onNotify())
+        return async () => {
+          if (!pglite.closed) await unlisten()
+        }
+      },
     },
     options,
   )

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
 
@@ -41,15 +42,61 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
           max: options.maxConnections ?? 10,
         })
   if (owned) pool.on('error', () => {}) // an idle client died; the pool replaces it on next use
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: guardedDialect(new PostgresDialect({ pool })) })
   return new SqlStore(
     'postgres',
     db,
-    async () => {
-      if (owned) await db.destroy()
+    {
+      onClose: async () => {
+        if (owned) await db.destroy()
+      },
+      listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
     },
     options,
   )
+}
+
+/**
+ * LISTENs on a connection of its own, outside the pool, and reconnects when it drops; a wake-up
+ * is sent on every reconnect, since notifications may have been missed meanwhile.
+ */
+async function listenOn(
+  pool: pg.Pool,
+  channel: string,
+  onNotify: () => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined
+  let stopped = false
+  const connect = async (): Promise<void> => {
+    while (!stopped) {
+      const candidate = new pg.Client(pool.options)
+      try {
+        candidate.on('notification', () => onNotify())
+        candidate.on('error', () => {
+          if (client === candidate) client = undefined
+          void candidate.end().catch(() => {})
+          if (!stopped) setTimeout(() => void connect(), 250)
+        })
+        await candidate.connect()
+        await candidate.query(`LISTEN ${channel}`)
+        if (stopped) {
+          await candidate.end()
+          return
+        }
+        client = candidate
+        onNotify()
+        return
+      } catch {
+        await candidate.end().catch(() => {})
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    }
+  }
+  void connect()
+  return async () => {
+    stopped = true
+    await client?.end().catch(() => {})
+  }
 }
 
 export { SqlStore, type SqlStoreOptions } from './store/sql-store.js'

@@ -35,7 +35,9 @@ describe('migrations', () => {
       url,
       'SELECT version FROM holdpoint.schema_version',
     )
-    expect(rows.map((r) => r.version)).toEqual([LATEST_SCHEMA_VERSION])
+    expect(rows.map((r) => r.version)).toEqual(
+      Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1),
+    )
     const tables = await query<{ table_name: string }>(
       url,
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'holdpoint' ORDER BY 1`,

@@ -28,6 +28,11 @@ export interface NodeContext<TInput = unknown, TState = unknown, TOutputs = Node
    * when the node is replayed. Put side effects and expensive calls before a pause here.
    */
   step<T>(key: string, fn: () => T | Promise<T>): Promise<T>
+  /**
+   * Waits `ms` milliseconds durably: the deadline is stored, the node pauses, and a worker (or
+   * the next `run()` after the deadline, in any process) continues it. No timer lives only in memory.
+   */
+  sleep(ms: number): Promise<void>
   /** True while the node re-executes code that already ran in an earlier execution of this visit. */
   readonly isReplaying: boolean
   /** Aborts when the run is cancelled or this execution is superseded. */

@@ -4,6 +4,7 @@ import { InvalidDefinitionError } from '../errors.js'
 import { compileMachine, type EdgeConfig } from './compile-machine.js'
 import type { NodeContext, NodeOutputs } from './node-context.js'
 import type { NodeBody } from './node.js'
+import { validRetryPolicy, type RetryPolicy } from '../runtime/retry-policy.js'
 
 type AnySchema = z.ZodType
 
@@ -47,10 +48,9 @@ export interface NodesWorkflowConfig<
    * data that later nodes read in the typed `state`; edges see fully typed outputs.
    */
   nodes: {
-    [K in keyof TNodes]: NodeBody<
-      NodeContext<InputOf<TInputSchema>, StateOf<TStateSchema>, NodeOutputs>,
-      TNodes[K]
-    >
+    [K in keyof TNodes]:
+      | NodeBody<NodeContext<InputOf<TInputSchema>, StateOf<TStateSchema>, NodeOutputs>, TNodes[K]>
+      | NodeSpec<NodeContext<InputOf<TInputSchema>, StateOf<TStateSchema>, NodeOutputs>, TNodes[K]>
   }
   /** Transitions; the first whose `from` matches and whose `when` passes is taken. */
   edges?: ReadonlyArray<{
@@ -78,6 +78,14 @@ export interface MachineWorkflowConfig<
    * context. Holdpoint sends the done event itself, enriched with `holdpoint: { input, state, output }`.
    */
   machine: AnyStateMachine
+  /** Retry policies by node id. */
+  retry?: Readonly<Record<string, RetryPolicy>>
+}
+
+/** A node with options: its body, and how to retry it when it throws. */
+export interface NodeSpec<TContext, TOutput> {
+  run: NodeBody<TContext, TOutput>
+  retry?: RetryPolicy
 }
 
 const workflowBrand = Symbol.for('holdpoint.workflow')
@@ -92,6 +100,8 @@ export interface Workflow<TId extends string = string, TInput = unknown, TState 
   readonly stateSchema: AnySchema | undefined
   /** Node ids in definition order. */
   readonly nodeIds: readonly string[]
+  /** Retry policies by node id; a node without one fails the run on its first error. */
+  readonly retry: Readonly<Record<string, RetryPolicy>>
   /** @internal Types only. */
   readonly __types?: { input: TInput; state: TState }
 }
@@ -142,13 +152,27 @@ export function defineWorkflow<
       `Workflow "${config.id}" needs a positive integer version, got ${String(config.version)}.`,
     )
   }
+  const specs = 'machine' in config ? {} : nodeSpecs(config.nodes)
+  const retry =
+    'machine' in config
+      ? { ...config.retry }
+      : Object.fromEntries(
+          Object.entries(specs).flatMap(([id, spec]) => (spec.retry ? [[id, spec.retry]] : [])),
+        )
+  for (const [nodeId, policy] of Object.entries(retry)) {
+    if (!validRetryPolicy(policy)) {
+      throw new InvalidDefinitionError(
+        `Workflow "${config.id}": the retry policy of node "${nodeId}" needs maxAttempts ≥ 1, non-negative backoff numbers and a jitter between 0 and 1.`,
+      )
+    }
+  }
   const machine =
     'machine' in config
       ? config.machine
       : compileMachine(
           config.id,
           config.start,
-          config.nodes as Record<string, NodeBody<never>>,
+          Object.fromEntries(Object.entries(specs).map(([id, spec]) => [id, spec.run])),
           (config.edges ?? []) as readonly EdgeConfig[],
         )
   const workflow: Workflow<TId, InputOf<TInputSchema>, StateOf<TStateSchema>> = {
@@ -158,6 +182,7 @@ export function defineWorkflow<
     inputSchema: config.input,
     stateSchema: config.state,
     nodeIds: 'machine' in config ? invokedNodeIds(machine) : Object.keys(config.nodes),
+    retry,
   }
   Object.defineProperty(workflow, workflowBrand, { value: true })
   return Object.freeze(workflow)
@@ -166,6 +191,22 @@ export function defineWorkflow<
 /** True for objects made by `defineWorkflow` (in any copy of this package). */
 export function isWorkflow(value: unknown): value is AnyWorkflow {
   return typeof value === 'object' && value !== null && workflowBrand in value
+}
+
+function nodeSpecs(nodes: object): Record<string, NodeSpec<never, unknown>> {
+  return Object.fromEntries(
+    Object.entries(nodes).map(([id, value]: [string, unknown]) => {
+      if (typeof value === 'function') return [id, { run: value as NodeBody<never> }]
+      if (
+        value &&
+        typeof value === 'object' &&
+        typeof (value as { run?: unknown }).run === 'function'
+      ) {
+        return [id, value as NodeSpec<never, unknown>]
+      }
+      throw new InvalidDefinitionError(`Node "${id}" must be a function or { run, retry? }.`)
+    }),
+  )
 }
 
 function invokedNodeIds(machine: AnyStateMachine): string[] {

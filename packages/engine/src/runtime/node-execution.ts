@@ -14,6 +14,7 @@ import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { Store, StoredRequest, StoredStep } from '../store/store.js'
 import { jsonSchemaOf } from './json-schema.js'
 import type { MachineDriver } from './machine-driver.js'
+import { retryUnavailable } from './store-retry.js'
 
 /** A request the node is blocked on. */
 export interface PendingRequest {
@@ -27,7 +28,10 @@ export interface PendingRequest {
 
 /** How a node execution stands when the engine looks. */
 export type NodeOutcome =
-  { kind: 'paused' } | { kind: 'completed'; output: unknown } | { kind: 'failed'; error: unknown }
+  | { kind: 'paused' }
+  | { kind: 'completed'; output: unknown }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'abandoned' }
 
 export interface NodeExecutionOptions {
   driver: MachineDriver
@@ -47,6 +51,9 @@ export interface NodeExecutionOptions {
 
 const maxRequestIdLength = 200
 
+/** Step keys starting with this are Holdpoint's own (durable sleeps). */
+const RESERVED_STEP_PREFIX = '$'
+
 /**
  * One execution of one node visit: runs the body, serves recorded answers and step results to a
  * replay, and reports when the body is blocked on requests nobody has answered yet.
@@ -57,6 +64,8 @@ export class NodeExecution {
   readonly startedAt: number
   readonly ctx: NodeContext<unknown, JsonObject>
   readonly pending = new Map<string, PendingRequest>()
+  /** Durable sleeps the body waits on, by step key. */
+  readonly timers = new Map<string, { wakeAt: Date; resolve: () => void }>()
   readonly #options: NodeExecutionOptions
   readonly #abort = new AbortController()
   readonly #requests = new Map<number, StoredRequest>()
@@ -67,8 +76,10 @@ export class NodeExecution {
   readonly #stepKeys = new Set<string>()
   #requestSeq = 0
   #stepSeq = 0
+  #sleepSeq = 0
+  #abandoned = false
   #replayRemaining: number
-  #result: Exclude<NodeOutcome, { kind: 'paused' }> | undefined
+  #result: Extract<NodeOutcome, { kind: 'completed' | 'failed' }> | undefined
   /** An error the body must not swallow: it fails the node even if caught. */
   #fatal: HoldpointError | undefined
   #paused = false
@@ -94,6 +105,7 @@ export class NodeExecution {
       requestInput: ((o?: RequestInputOptions) =>
         this.#requestInput(o ?? {})) as NodeContext['requestInput'],
       step: <T>(key: string, fn: () => T | Promise<T>) => this.#step(key, fn),
+      sleep: (ms: number) => this.#sleep(ms),
       get isReplaying() {
         return replaying()
       },
@@ -123,6 +135,7 @@ export class NodeExecution {
   /** Waits until the body completes, fails, or is blocked on unanswered requests. */
   async next(): Promise<NodeOutcome> {
     for (;;) {
+      if (this.#abandoned) return { kind: 'abandoned' }
       if (this.#result) return this.#result
       if (this.#paused) return { kind: 'paused' }
       await new Promise<void>((resolve) => (this.#wake = resolve))
@@ -144,7 +157,7 @@ export class NodeExecution {
     const pending = this.pending.get(requestId)
     if (!pending) return
     this.pending.delete(requestId)
-    if (this.pending.size === 0) this.#paused = false
+    this.#unpause()
     this.#consumeReplay(pending.request)
     if ('value' in outcome) pending.resolve(outcome.value)
     else pending.reject(outcome.error)
@@ -159,6 +172,40 @@ export class NodeExecution {
     if (!this.#abort.signal.aborted) this.#abort.abort(reason)
     if (rejectPending) for (const id of [...this.pending.keys()]) this.settle(id, { error: reason })
     else this.pending.clear()
+    this.timers.clear()
+    this.#abandoned = true
+    this.#wake?.()
+  }
+
+  /** Wakes the sleeps that are due at `now`; returns whether any woke. */
+  fireDueTimers(now: Date): boolean {
+    let fired = false
+    for (const [key, timer] of this.timers) {
+      if (timer.wakeAt.getTime() > now.getTime()) continue
+      this.timers.delete(key)
+      timer.resolve()
+      fired = true
+    }
+    if (fired) this.#unpause()
+    return fired
+  }
+
+  /** The earliest deadline among what the body waits on: a request's expiry or a sleep's end. */
+  nextDeadline(): Date | null {
+    let next: number | null = null
+    for (const p of this.pending.values()) {
+      const t = p.request.expiresAt?.getTime()
+      if (t !== undefined && (next === null || t < next)) next = t
+    }
+    for (const timer of this.timers.values()) {
+      const t = timer.wakeAt.getTime()
+      if (next === null || t < next) next = t
+    }
+    return next === null ? null : new Date(next)
+  }
+
+  #unpause(): void {
+    if (this.pending.size === 0 && this.timers.size === 0) this.#paused = false
   }
 
   /** The value a stored answer gives the body; throws what the body should see instead. */
@@ -177,7 +224,7 @@ export class NodeExecution {
     }
   }
 
-  #finish(result: Exclude<NodeOutcome, { kind: 'paused' }>): void {
+  #finish(result: Extract<NodeOutcome, { kind: 'completed' | 'failed' }>): void {
     if (this.#result) return
     this.#result = result
     this.#wake?.()
@@ -282,15 +329,42 @@ export class NodeExecution {
     this.#pauseScheduled = true
     setImmediate(() => {
       this.#pauseScheduled = false
-      if (this.pending.size > 0 && !this.#result) {
+      if ((this.pending.size > 0 || this.timers.size > 0) && !this.#result) {
         this.#paused = true
         this.#wake?.()
       }
     })
   }
 
-  async #step<T>(key: string, fn: () => T | Promise<T>): Promise<T> {
+  /** A durable sleep: its deadline is a memoized step, so a replay waits for the same moment. */
+  async #sleep(ms: number): Promise<void> {
+    if (!(Number.isFinite(ms) && ms >= 0)) {
+      this.#failFatally(
+        new InvalidDefinitionError('ctx.sleep needs a non-negative number of milliseconds.'),
+      )
+    }
+    const key = `${RESERVED_STEP_PREFIX}sleep#${++this.#sleepSeq}`
+    const wakeAt = await this.#step(key, () => this.#options.now().getTime() + ms, true)
+    if (this.#options.now().getTime() >= wakeAt) return
+    await new Promise<void>((resolve) => {
+      this.timers.set(key, { wakeAt: new Date(wakeAt), resolve })
+      this.#schedulePause()
+    })
+  }
+
+  async #step<T>(key: string, fn: () => T | Promise<T>, internal = false): Promise<T> {
     const seq = ++this.#stepSeq
+    if (
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      (!internal && key.startsWith(RESERVED_STEP_PREFIX))
+    ) {
+      this.#failFatally(
+        new InvalidDefinitionError(
+          `Node "${this.nodeId}": a step key must be a non-empty string not starting with "${RESERVED_STEP_PREFIX}".`,
+        ),
+      )
+    }
     if (this.#stepKeys.has(key)) this.#failFatally(new StepKeyReusedError(this.nodeId, key))
     this.#stepKeys.add(key)
     const recorded = this.#steps.get(seq)
@@ -312,13 +386,15 @@ export class NodeExecution {
       value === undefined
         ? undefined
         : toJson(value, `The result of step "${key}"`, this.#options.maxStepBytes)
-    const stored = await this.#options.store.saveStep(this.#options.runId, {
-      nodeId: this.nodeId,
-      visit: this.visit,
-      key,
-      seq,
-      result,
-    })
+    const stored = await retryUnavailable(() =>
+      this.#options.store.saveStep(this.#options.runId, {
+        nodeId: this.nodeId,
+        visit: this.visit,
+        key,
+        seq,
+        result,
+      }),
+    )
     this.knownSteps.push(stored)
     return stored.result as T
   }

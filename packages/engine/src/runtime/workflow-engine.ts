@@ -1,34 +1,38 @@
 import type { AwaitingInput } from '../definition/request-input.js'
 import type { AnyWorkflow } from '../definition/workflow.js'
 import {
-  AlreadyAnsweredError,
   ConcurrentModificationError,
   HoldpointError,
   InvalidInputError,
   NondeterminismError,
   RunCancelledError,
+  RunLeasedError,
   RunNotFailedError,
   RunNotWaitingError,
-  UnknownRequestError,
+  StoreUnavailableError,
   type InputIssue,
 } from '../errors.js'
-import { jsonEqual, toJson, type JsonObject, type JsonValue } from '../json.js'
+import { toJson, type JsonObject, type JsonValue } from '../json.js'
+import type { ResolvedLimits } from '../limits.js'
 import { isFinished, type WorkflowStatus } from '../status.js'
 import type {
   Checkpoint,
   NewRunEvent,
   RunEvent,
   RunFields,
+  Scheduling,
   Store,
   StoredRequest,
   StoredRun,
 } from '../store/store.js'
-import type { MachineDriver } from './machine-driver.js'
-import { NodeExecution } from './node-execution.js'
-import { serializeError } from './serialize-error.js'
+import { earliestExpiry, freshAnswers, parseDelivery, parseVisits } from './answers.js'
 import { toAwaitingInput } from './awaiting-input.js'
+import type { MachineDriver } from './machine-driver.js'
+import { NodeExecution, type NodeOutcome } from './node-execution.js'
+import { isRetryable, retryDelay } from './retry-policy.js'
+import { serializeError } from './serialize-error.js'
+import { retryUnavailable } from './store-retry.js'
 import { validateState } from './validate-state.js'
-import type { ResolvedLimits } from '../limits.js'
 
 /** A run as `executionState` shows it. */
 export interface ExecutionState<TState = JsonObject> {
@@ -43,6 +47,7 @@ export interface ExecutionState<TState = JsonObject> {
   state: TState
   /** The run's result once completed: the output of its last node. */
   output: JsonValue | undefined
+  /** Why the run failed, or the last error of a node that is being retried. */
   error: { name: string; message: string; code?: string } | null
   updatedAt: Date
 }
@@ -50,7 +55,7 @@ export interface ExecutionState<TState = JsonObject> {
 /** Answers keyed by request ID. */
 export type InputData = Readonly<Record<string, unknown>>
 
-/** Options of `run` and `step` that qualify the answers delivered. */
+/** Options of `run` and `step`. */
 export interface DeliveryOptions {
   /**
    * The node visit each answer is meant for, by request ID (`awaitingInput[].visit`). In a loop,
@@ -58,6 +63,11 @@ export interface DeliveryOptions {
    * answer for an earlier visit a recognised repeat instead of an answer to the open one.
    */
   visits?: Readonly<Record<string, number>>
+  /**
+   * Store the answers (validated as always) and hand the run to the workers instead of running
+   * it in this process. The call returns once the answers are durable.
+   */
+  background?: boolean
 }
 
 /** What a `WorkflowEngine` needs from the Holdpoint that made it. */
@@ -66,15 +76,21 @@ export interface EngineHost {
   readonly workflow: AnyWorkflow
   readonly driver: MachineDriver
   readonly limits: ResolvedLimits
+  /** This process's name on leases. */
+  readonly owner: string
+  /** How long a lease lasts without renewal. */
+  readonly leaseMs: number
   now(): Date
   /** Called when the run finished, so the host can forget the engine. */
   finished(runId: string): void
 }
 
+type Delivery = 'none' | 'nothing-new' | 'delivered' | 'handed-off'
+
 /**
  * A handle on one run: drives it, delivers answers, and shows its state. Get one from
- * `hp.start()` or `hp.load()`. Calls on one engine take turns; many engines (in many processes)
- * may handle the same run, and the store's compare-and-swap keeps them honest.
+ * `hp.start()` or `hp.load()`. Calls on one engine take turns. Executing a run takes its lease,
+ * so one process at a time runs its nodes; every write is guarded by the run's row version.
  *
  * @example
  * ```ts
@@ -126,8 +142,8 @@ export class WorkflowEngine<TState = JsonObject> {
   }
 
   /**
-   * Delivers answers (if any) and runs until the run halts: waiting for input, completed,
-   * failed or cancelled. Answers are validated first and stored before the run moves on.
+   * Delivers answers (if any) and runs until the run halts: waiting for input or a deadline,
+   * completed, failed or cancelled. Answers are validated first and stored before the run moves on.
    */
   run(inputData?: InputData, options?: DeliveryOptions): Promise<ExecutionState<TState>> {
     return this.#exclusive(() => this.#advance(inputData, Number.POSITIVE_INFINITY, options))
@@ -147,42 +163,39 @@ export class WorkflowEngine<TState = JsonObject> {
   }
 
   /**
-   * Ends the run: its open requests close and the running node's `ctx.signal` aborts. Does
-   * nothing to a run that already completed or was cancelled.
+   * Ends the run from any process: its open requests close; the running node's `ctx.signal`
+   * aborts here at once, and in the process executing it at its next lease renewal. Does nothing
+   * to a run that already completed or was cancelled.
    */
   async cancel(reason?: string): Promise<ExecutionState<TState>> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const run = this.#run
       if (isFinished(run.status)) return this.executionState
-      const events: NewRunEvent[] = [
-        { type: 'run_cancelled', data: reason === undefined ? {} : { reason } },
-      ]
       const fields: RunFields = {
         ...run,
         status: 'cancelled',
         nodeId: null,
         updatedAt: this.#host.now(),
       }
-      const written = await this.#host.store.checkpoint({
+      const checkpoint: Checkpoint = {
         runId: run.id,
         expectedVersion: run.rowVersion,
         run: fields,
+        scheduling: { lease: null, wake: null },
         newRequests: [],
         answers: [],
         closeOpenRequests: true,
-        events,
-      })
-      if (written) {
+        events: [{ type: 'run_cancelled', data: reason === undefined ? {} : { reason } }],
+      }
+      if (await this.#checkpoint(checkpoint)) {
         this.#live?.abandon(new RunCancelledError(run.id, reason), true)
         this.#live = undefined
         this.#run = {
+          ...run,
           ...fields,
-          id: run.id,
-          workflowId: run.workflowId,
-          version: run.version,
-          input: run.input,
-          createdAt: run.createdAt,
           rowVersion: run.rowVersion + 1,
+          lease: null,
+          wakeAt: null,
           requests: run.requests.map((r) => (r.status === 'open' ? { ...r, status: 'closed' } : r)),
           steps: [],
         }
@@ -203,9 +216,13 @@ export class WorkflowEngine<TState = JsonObject> {
         {
           status: 'running',
           error: null,
-          position: { ...run.position, attempt: (run.position.attempt ?? 0) + 1 },
+          position: { ...run.position, attempt: (run.position.attempt ?? 1) + 1 },
         },
-        { events: [{ type: 'run_retried', data: { node: run.nodeId } }] },
+        {
+          scheduling: this.#holding(),
+          requireLease: this.#host.owner,
+          events: [{ type: 'run_retried', data: { node: run.nodeId } }],
+        },
       )
       return this.#advance(undefined, Number.POSITIVE_INFINITY)
     })
@@ -251,13 +268,10 @@ export class WorkflowEngine<TState = JsonObject> {
     maxNodes: number,
     options: DeliveryOptions = {},
   ): Promise<ExecutionState<TState>> {
-    const delivery = await this.#deliver(inputData, visitsOf(options))
-    if (delivery === 'nothing-new') return this.executionState
-    if (
-      delivery === 'none' &&
-      this.#run.status === 'waiting_for_input' &&
-      !(await this.#expireDue())
-    ) {
+    const delivery = await this.#deliver(inputData, options)
+    if (delivery === 'nothing-new' || delivery === 'handed-off') return this.executionState
+    if (delivery === 'none' && this.#idle() && !(await this.#expireDue())) {
+      await this.#releaseLease()
       return this.executionState
     }
     let completed = 0
@@ -265,15 +279,22 @@ export class WorkflowEngine<TState = JsonObject> {
       completed < maxNodes &&
       (this.#run.status === 'running' || this.#run.status === 'waiting_for_input')
     ) {
+      if (this.#run.status === 'running' && !this.#holdsLease() && !(await this.#acquireLease()))
+        continue
       const live = this.#ensureLive()
-      const outcome = await live.next()
-      if (this.#live !== live) break // cancelled or superseded meanwhile
+      live.fireDueTimers(this.#host.now())
+      const outcome = await this.#awaitNode(live)
+      if (this.#live !== live || outcome.kind === 'abandoned') {
+        // Cancelled, or the lease was lost: whoever holds the run now carries it on.
+        await this.#reload().catch(() => {})
+        break
+      }
       if (outcome.kind === 'paused') {
         await this.#pause(live)
         break
       }
       if (outcome.kind === 'failed') {
-        await this.#fail(live, outcome.error)
+        if (await this.#fail(live, outcome.error)) continue
         break
       }
       await this.#complete(live, outcome.output)
@@ -282,43 +303,34 @@ export class WorkflowEngine<TState = JsonObject> {
     return this.executionState
   }
 
+  /** Nothing to do right now: waiting for people, or asleep until a deadline not yet reached. */
+  #idle(): boolean {
+    const run = this.#run
+    if (run.status === 'waiting_for_input') return true
+    const sleeping =
+      run.status === 'running' &&
+      run.lease === null &&
+      run.wakeAt !== null &&
+      run.wakeAt.getTime() > this.#host.now().getTime()
+    return sleeping && !this.#live?.fireDueTimers(this.#host.now())
+  }
+
   /**
-   * Validates and stores answers, then hands them to the waiting node. Returns `none` when
-   * nothing was delivered, `nothing-new` when every answer was already stored (the call is then
-   * a no-op), `delivered` otherwise.
+   * Validates and stores answers, then hands them to the waiting node (or, with `background`, to
+   * the workers). `nothing-new`: every answer was already stored, and the call is a no-op.
    */
-  async #deliver(
-    inputData: InputData | undefined,
-    visits: ReadonlyMap<string, number>,
-  ): Promise<'none' | 'nothing-new' | 'delivered'> {
+  async #deliver(inputData: InputData | undefined, options: DeliveryOptions): Promise<Delivery> {
     if (inputData === undefined || inputData === null) return 'none'
-    if (typeof inputData !== 'object' || Array.isArray(inputData)) {
-      throw new InvalidInputError([
-        { requestId: '', path: [], message: 'Input data must be an object keyed by request ID.' },
-      ])
-    }
-    const entries = Object.entries(inputData)
-    const { answerBytes, answersPerDelivery } = this.#host.limits
-    if (entries.length > answersPerDelivery) {
-      throw new InvalidInputError([
-        {
-          requestId: '',
-          path: [],
-          message: `One delivery may carry at most ${answersPerDelivery} answers; it had ${entries.length}.`,
-        },
-      ])
-    }
-    const answers = new Map<string, JsonValue>()
-    for (const [requestId, value] of entries) {
-      answers.set(requestId, toJson(value, `The answer to "${requestId}"`, answerBytes))
-    }
+    const answers = parseDelivery(inputData, this.#host.limits)
+    const visits = parseVisits(options.visits)
     if (answers.size === 0) return 'none'
 
-    const fresh = await this.#newAnswers(answers, visits)
+    const fresh = await this.#freshAnswers(answers, visits)
     if (fresh.size === 0) return 'nothing-new'
 
     const live = this.#ensureLive()
     const outcome = await live.next()
+    if (outcome.kind === 'abandoned') throw new ConcurrentModificationError(this.runId)
     if (outcome.kind !== 'paused') {
       // The replay failed, or finished without asking what the run waits for (the code changed).
       const error =
@@ -329,7 +341,7 @@ export class WorkflowEngine<TState = JsonObject> {
               `a request for ${[...fresh.keys()].join(', ')}`,
               'the node completing',
             )
-      await this.#fail(live, error)
+      await this.#failFinally(live, error)
       throw new RunNotWaitingError(this.runId, this.#run.status, { cause: error })
     }
     const issues: InputIssue[] = []
@@ -342,7 +354,7 @@ export class WorkflowEngine<TState = JsonObject> {
           `a request for "${requestId}"`,
           'no such request',
         )
-        await this.#fail(live, error)
+        await this.#failFinally(live, error)
         throw new RunNotWaitingError(this.runId, this.#run.status, { cause: error })
       }
       const result = pending.schema
@@ -350,16 +362,26 @@ export class WorkflowEngine<TState = JsonObject> {
         : { success: true as const, data: value }
       if (result.success) parsed.set(requestId, result.data)
       else {
-        for (const i of result.error.issues)
+        for (const i of result.error.issues) {
           issues.push({ requestId, path: i.path, message: i.message, code: i.code })
+        }
       }
     }
     if (issues.length > 0) throw new InvalidInputError(issues)
 
-    const stillOpen = this.#run.requests.some((r) => r.status === 'open' && !fresh.has(r.requestId))
+    const remaining = this.#run.requests.filter(
+      (r) => r.status === 'open' && !fresh.has(r.requestId),
+    )
+    const scheduling: Scheduling =
+      remaining.length > 0
+        ? { lease: null, wake: earliestExpiry(remaining) }
+        : options.background
+          ? { lease: null, wake: 'now', notify: true }
+          : this.#holding()
     const written = await this.#write(
-      { status: stillOpen ? 'waiting_for_input' : 'running' },
+      { status: remaining.length > 0 ? 'waiting_for_input' : 'running' },
       {
+        scheduling,
         answers: [...fresh].map(([requestId, answer]) => {
           const request = live.pending.get(requestId)?.request as StoredRequest
           return {
@@ -374,11 +396,9 @@ export class WorkflowEngine<TState = JsonObject> {
           type: 'input_received' as const,
           data: { requestId, node: live.nodeId, visit: live.visit },
         })),
-        onConflict: async () => {
-          // Someone else moved the run. If they stored exactly these answers, this call is a
-          // duplicate; if they stored others, the check says so (ALREADY_ANSWERED and the like).
-          return (await this.#newAnswers(answers, visits)).size === 0
-        },
+        // Someone else moved the run. If they stored exactly these answers, this call is a
+        // duplicate; if they stored others, the check says so (ALREADY_ANSWERED and the like).
+        onConflict: async () => (await this.#freshAnswers(answers, visits)).size === 0,
       },
     )
     if (written === 'duplicate') return 'nothing-new'
@@ -389,52 +409,22 @@ export class WorkflowEngine<TState = JsonObject> {
         ? { ...r, status: 'answered', answer: fresh.get(r.requestId), answeredAt: at }
         : r,
     )
+    if (options.background) {
+      this.#live = undefined
+      live.abandon(undefined)
+      return 'handed-off'
+    }
     for (const [requestId, value] of parsed) live.settle(requestId, { value })
     return 'delivered'
   }
 
-  /**
-   * Checks answers against what the run awaits. Returns those not stored yet; drops exact
-   * repeats of stored answers; throws for anything else.
-   */
-  async #newAnswers(
+  #freshAnswers(
     answers: ReadonlyMap<string, JsonValue>,
     visits: ReadonlyMap<string, number>,
   ): Promise<Map<string, JsonValue>> {
-    const openRequests = this.#run.requests.filter((r) => r.status === 'open')
-    const isOpen = (requestId: string): boolean =>
-      openRequests.some(
-        (r) => r.requestId === requestId && (visits.get(requestId) ?? r.visit) === r.visit,
-      )
-    const elsewhere = [...answers.keys()].filter((id) => !isOpen(id))
-    const closed = await this.#host.store.findClosedRequests(this.runId, elsewhere)
-    const fresh = new Map<string, JsonValue>()
-    const unknown: string[] = []
-    for (const [requestId, value] of answers) {
-      if (isOpen(requestId)) {
-        fresh.set(requestId, value)
-        continue
-      }
-      const pinned = visits.get(requestId)
-      const previous = closed.find(
-        (r) => r.requestId === requestId && (pinned === undefined || r.visit === pinned),
-      )
-      if (previous?.status === 'answered') {
-        if (!jsonEqual(previous.answer ?? null, value)) {
-          throw new AlreadyAnsweredError(requestId, previous.answer ?? null)
-        }
-      } else unknown.push(requestId)
-    }
-    if (unknown.length > 0) {
-      if (this.#run.status !== 'waiting_for_input') {
-        throw new RunNotWaitingError(this.runId, this.#run.status)
-      }
-      throw new UnknownRequestError(
-        unknown,
-        openRequests.map((r) => r.requestId),
-      )
-    }
-    return fresh
+    return freshAnswers(answers, visits, this.#run, (ids) =>
+      this.#host.store.findClosedRequests(this.runId, ids),
+    )
   }
 
   /**
@@ -450,10 +440,12 @@ export class WorkflowEngine<TState = JsonObject> {
     const live = this.#ensureLive()
     const outcome = await live.next()
     if (outcome.kind !== 'paused') return true // the loop handles a completed or failed body
-    const stillOpen = this.#run.requests.some((r) => r.status === 'open' && !due.includes(r))
+    const remaining = this.#run.requests.filter((r) => r.status === 'open' && !due.includes(r))
     const written = await this.#write(
-      { status: stillOpen ? 'waiting_for_input' : 'running' },
+      { status: remaining.length > 0 ? 'waiting_for_input' : 'running' },
       {
+        scheduling:
+          remaining.length > 0 ? { lease: null, wake: earliestExpiry(remaining) } : this.#holding(),
         answers: due.map((r) => ({
           nodeId: r.nodeId,
           visit: r.visit,
@@ -516,12 +508,72 @@ export class WorkflowEngine<TState = JsonObject> {
     return live
   }
 
+  /** Waits for the node, renewing the lease meanwhile; a lost lease abandons the execution. */
+  async #awaitNode(live: NodeExecution): Promise<NodeOutcome> {
+    if (this.#run.lease?.owner !== this.#host.owner) return live.next()
+    const beat = setInterval(
+      () => void this.#renewLease(live),
+      Math.max(20, this.#host.leaseMs / 3),
+    )
+    try {
+      return await live.next()
+    } finally {
+      clearInterval(beat)
+    }
+  }
+
+  async #renewLease(live: NodeExecution | undefined): Promise<boolean> {
+    const { store, owner, leaseMs } = this.#host
+    let renewed: boolean
+    try {
+      renewed = await store.renewLease(this.runId, owner, leaseMs)
+    } catch {
+      return true // the store blinked; the next beat tries again, well before the lease runs out
+    }
+    if (renewed) this.#run.lease = { owner, until: new Date(Date.now() + leaseMs) }
+    else if (this.#live === live) this.dispose()
+    return renewed
+  }
+
+  #holdsLease(): boolean {
+    const lease = this.#run.lease
+    return (
+      lease?.owner === this.#host.owner &&
+      lease.until.getTime() - Date.now() > this.#host.leaseMs / 3
+    )
+  }
+
+  /** Takes the run's lease before executing it; false when the run changed meanwhile (look again). */
+  async #acquireLease(): Promise<boolean> {
+    const lease = this.#run.lease
+    if (lease && lease.owner !== this.#host.owner && lease.until.getTime() > Date.now()) {
+      throw new RunLeasedError(this.runId, lease.owner, lease.until)
+    }
+    try {
+      await this.#write({}, { scheduling: this.#holding(), requireLease: this.#host.owner })
+      return true
+    } catch (error) {
+      if (HoldpointError.is(error, 'CONCURRENT_MODIFICATION')) return false
+      throw error
+    }
+  }
+
+  /** Lets go of a lease this engine holds on a run it has nothing to do for. */
+  async #releaseLease(): Promise<void> {
+    if (this.#run.lease?.owner !== this.#host.owner) return
+    await this.#write({}, { scheduling: this.#resting(this.#live) })
+  }
+
   async #pause(live: NodeExecution): Promise<void> {
     const requests = live.newRequests()
-    if (requests.length === 0 && this.#run.status === 'waiting_for_input') return
+    const open = [...this.#run.requests.filter((r) => r.status === 'open'), ...requests]
+    const status: WorkflowStatus = open.length > 0 ? 'waiting_for_input' : 'running'
+    const holding = this.#run.lease?.owner === this.#host.owner
+    if (requests.length === 0 && status === this.#run.status && !holding) return
     await this.#write(
-      { status: 'waiting_for_input' },
+      { status },
       {
+        scheduling: this.#resting(live),
         newRequests: requests,
         events: requests.map((r) => ({
           type: 'input_requested' as const,
@@ -540,16 +592,12 @@ export class WorkflowEngine<TState = JsonObject> {
     let outputs: JsonObject
     let nodeOutput: JsonValue | undefined
     try {
+      const { limits } = this.#host
       nodeOutput =
         output === undefined
           ? undefined
-          : toJson(output, `The output of node "${live.nodeId}"`, this.#host.limits.outputBytes)
-      state = validateState(
-        this.#host.workflow,
-        live.nodeId,
-        live.ctx.state,
-        this.#host.limits.stateBytes,
-      )
+          : toJson(output, `The output of node "${live.nodeId}"`, limits.outputBytes)
+      state = validateState(this.#host.workflow, live.nodeId, live.ctx.state, limits.stateBytes)
       outputs = { ...run.outputs }
       if (nodeOutput === undefined) delete outputs[live.nodeId]
       else outputs[live.nodeId] = nodeOutput
@@ -559,17 +607,23 @@ export class WorkflowEngine<TState = JsonObject> {
         output: outputs,
       })
     } catch (error) {
-      await this.#fail(live, error)
+      await this.#failFinally(live, error)
       return
     }
     const events: NewRunEvent[] = [
       {
         type: 'node_completed',
-        data: { node: live.nodeId, visit: live.visit, ms: Date.now() - live.startedAt },
+        data: {
+          node: live.nodeId,
+          visit: live.visit,
+          ms: Date.now() - live.startedAt,
+          owner: this.#host.owner,
+        },
       },
     ]
     const visits = { ...run.position.visits }
     let fields: Partial<RunFields>
+    let scheduling: Scheduling
     if (next.next.kind === 'node') {
       const nodeId = next.next.nodeId
       const visit = (visits[nodeId] ?? 0) + 1
@@ -581,7 +635,9 @@ export class WorkflowEngine<TState = JsonObject> {
         position: { ...next.position, visits },
         state,
         outputs,
+        error: null,
       }
+      scheduling = this.#holding()
     } else {
       const result =
         next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
@@ -592,30 +648,76 @@ export class WorkflowEngine<TState = JsonObject> {
         state,
         outputs,
         output: result,
+        error: null,
       }
+      scheduling = { lease: null, wake: null }
       events.push({ type: 'run_completed', data: {} })
     }
     this.#live = undefined
-    await this.#write(fields, { events })
+    await this.#write(fields, { scheduling, events })
     this.#run.requests = this.#run.requests.filter((r) => r.status === 'open')
     this.#run.steps = []
     if (fields.status === 'completed') this.#host.finished(this.runId)
   }
 
-  async #fail(live: NodeExecution, error: unknown): Promise<void> {
+  /**
+   * A node threw. Under its retry policy the node runs again after a backoff, in this process
+   * and holding the lease (returns true); otherwise the run fails (returns false).
+   */
+  async #fail(live: NodeExecution, error: unknown): Promise<boolean> {
+    const run = this.#run
+    const policy = this.#host.workflow.retry[live.nodeId]
+    const attempt = run.position.attempt ?? 1
+    if (
+      !policy ||
+      attempt >= policy.maxAttempts ||
+      !isRetryable(error) ||
+      run.status === 'cancelled'
+    ) {
+      await this.#failFinally(live, error)
+      return false
+    }
+    this.#dropExecution(live, error)
+    const delay = retryDelay(policy, attempt)
+    const serialized = serializeError(error)
+    await this.#write(
+      { status: 'running', error: serialized, position: { ...run.position, attempt: attempt + 1 } },
+      {
+        scheduling: this.#holding(),
+        events: [
+          {
+            type: 'node_failed',
+            data: {
+              node: live.nodeId,
+              visit: live.visit,
+              attempt,
+              message: serialized.message,
+              retryInMs: delay,
+            },
+          },
+        ],
+      },
+    )
+    return this.#waitHoldingLease(delay)
+  }
+
+  async #failFinally(live: NodeExecution, error: unknown): Promise<void> {
     if (HoldpointError.is(error, 'RUN_CANCELLED') && this.#run.status === 'cancelled') return
-    this.#live = undefined
-    live.abandon(error)
-    // A retry re-runs this visit: it must find the effects this execution already stored.
-    this.#run.steps = live.knownSteps
+    this.#dropExecution(live, error)
     const serialized = serializeError(error)
     await this.#write(
       { status: 'failed', error: serialized },
       {
+        scheduling: { lease: null, wake: null },
         events: [
           {
             type: 'node_failed',
-            data: { node: live.nodeId, visit: live.visit, message: serialized.message },
+            data: {
+              node: live.nodeId,
+              visit: live.visit,
+              attempt: this.#run.position.attempt ?? 1,
+              message: serialized.message,
+            },
           },
           { type: 'run_failed', data: serialized.code ? { code: serialized.code } : {} },
         ],
@@ -623,20 +725,59 @@ export class WorkflowEngine<TState = JsonObject> {
     )
   }
 
+  #dropExecution(live: NodeExecution, error: unknown): void {
+    this.#live = undefined
+    live.abandon(error)
+    // The next execution of this visit must find the effects this one already stored.
+    this.#run.steps = live.knownSteps
+  }
+
+  /** Sleeps `ms` while renewing the lease; false if the lease was lost meanwhile. */
+  async #waitHoldingLease(ms: number): Promise<boolean> {
+    const until = Date.now() + ms
+    const beat = Math.max(20, this.#host.leaseMs / 3)
+    while (Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(beat, until - Date.now())))
+      if (Date.now() < until && !(await this.#renewLease(undefined))) {
+        await this.#reload().catch(() => {})
+        return false
+      }
+    }
+    return true
+  }
+
+  /** The lease held by this process, renewed at every checkpoint while the run executes here. */
+  #holding(): Scheduling {
+    return { lease: { owner: this.#host.owner, ms: this.#host.leaseMs }, wake: 'lease' }
+  }
+
+  /** No lease; wake at the earliest deadline the run waits on, if any. */
+  #resting(live: NodeExecution | undefined): Scheduling {
+    const requests = earliestExpiry(this.#run.requests)
+    const node = live?.nextDeadline() ?? null
+    const wake = [requests, node]
+      .filter((d): d is Date => d !== null)
+      .sort((a, b) => a.getTime() - b.getTime())[0]
+    return { lease: null, wake: wake ?? null }
+  }
+
   /**
-   * Writes one checkpoint guarded by the row version. When another writer got there first, this
-   * engine drops its in-memory progress, reloads, and throws `CONCURRENT_MODIFICATION` — unless
-   * `onConflict` says the other writer did the same thing (`duplicate`), or the run was cancelled
-   * (`cancelled`: the caller stops quietly).
+   * Writes one checkpoint guarded by the row version (and, with `requireLease`, by the lease).
+   * When another writer got there first, this engine drops its in-memory progress, reloads, and
+   * throws `CONCURRENT_MODIFICATION` (or `RUN_LEASED`) — unless `onConflict` says the other
+   * writer did the same thing (`duplicate`), or the run was cancelled (`cancelled`: the caller
+   * stops quietly).
    */
   async #write(
     fields: Partial<RunFields>,
     parts: {
+      scheduling: Scheduling
+      requireLease?: string
       newRequests?: StoredRequest[]
       answers?: Checkpoint['answers']
       events?: NewRunEvent[]
       onConflict?: () => Promise<boolean>
-    } = {},
+    },
   ): Promise<'written' | 'duplicate' | 'cancelled'> {
     const run = this.#run
     const next: RunFields = {
@@ -651,24 +792,70 @@ export class WorkflowEngine<TState = JsonObject> {
       ...fields,
       updatedAt: this.#host.now(),
     }
-    const written = await this.#host.store.checkpoint({
+    const checkpoint: Checkpoint = {
       runId: run.id,
       expectedVersion: run.rowVersion,
       run: next,
+      scheduling: parts.scheduling,
       newRequests: parts.newRequests ?? [],
       answers: parts.answers ?? [],
       closeOpenRequests: false,
       events: parts.events ?? [],
-    })
-    if (written) {
-      this.#run = { ...run, ...next, rowVersion: run.rowVersion + 1 }
+    }
+    if (parts.requireLease !== undefined) checkpoint.requireLease = parts.requireLease
+    if (await this.#checkpoint(checkpoint)) {
+      const { lease, wake } = parts.scheduling
+      const until = lease ? new Date(Date.now() + lease.ms) : null
+      this.#run = {
+        ...run,
+        ...next,
+        rowVersion: run.rowVersion + 1,
+        lease: lease && until ? { owner: lease.owner, until } : null,
+        wakeAt:
+          wake === null ? null : wake === 'now' ? new Date() : wake === 'lease' ? until : wake,
+      }
       return 'written'
     }
     this.dispose()
     await this.#reload()
     if (parts.onConflict && (await parts.onConflict())) return 'duplicate'
     if (this.#run.status === 'cancelled') return 'cancelled'
+    const lease = this.#run.lease
+    if (
+      parts.requireLease &&
+      lease &&
+      lease.owner !== parts.requireLease &&
+      lease.until.getTime() > Date.now()
+    ) {
+      throw new RunLeasedError(this.runId, lease.owner, lease.until)
+    }
     throw new ConcurrentModificationError(this.runId)
+  }
+
+  /**
+   * Writes a checkpoint. When the connection fails mid-write the outcome is unknown (the commit
+   * may have happened): the store is read back until it answers, to tell whether this very write
+   * landed, and the write is retried only if it did not.
+   */
+  async #checkpoint(checkpoint: Checkpoint): Promise<boolean> {
+    const { store } = this.#host
+    try {
+      return await store.checkpoint(checkpoint)
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error
+    }
+    return retryUnavailable(async () => {
+      const stored = await store.loadRun(checkpoint.runId)
+      if (!stored) return false
+      if (
+        stored.rowVersion === checkpoint.expectedVersion + 1 &&
+        stored.updatedAt.getTime() === checkpoint.run.updatedAt.getTime()
+      ) {
+        return true
+      }
+      if (stored.rowVersion !== checkpoint.expectedVersion) return false
+      return store.checkpoint(checkpoint)
+    })
   }
 
   async #reload(): Promise<void> {
@@ -677,21 +864,4 @@ export class WorkflowEngine<TState = JsonObject> {
     if (run.rowVersion !== this.#run.rowVersion) this.dispose()
     this.#run = run
   }
-}
-
-function visitsOf(options: DeliveryOptions): Map<string, number> {
-  const visits = new Map<string, number>()
-  for (const [requestId, visit] of Object.entries(options.visits ?? {})) {
-    if (!Number.isSafeInteger(visit) || visit < 1) {
-      throw new InvalidInputError([
-        {
-          requestId,
-          path: [],
-          message: 'A visit must be a positive integer (see awaitingInput[].visit).',
-        },
-      ])
-    }
-    visits.set(requestId, visit)
-  }
-  return visits
 }

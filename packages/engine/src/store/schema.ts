@@ -25,6 +25,9 @@ export interface Database {
     event_seq: number
     created_at: Date
     updated_at: Date
+    lease_owner: string | null
+    lease_until: Date | null
+    wake_at: Date | null
   }
   'holdpoint.requests': {
     run_id: string

@@ -13,6 +13,7 @@ import type {
   RunEvent,
   RunFilter,
   RunSummary,
+  Scheduling,
   Store,
   StoredRequest,
   StoredRun,
@@ -39,15 +40,18 @@ export class SqlStore implements Store {
   #ready: Promise<void> | undefined
   #closed = false
 
+  readonly #listen: Listen
+
   constructor(
     kind: string,
     db: Kysely<Database>,
-    onClose: () => Promise<void>,
+    connection: { onClose: () => Promise<void>; listen: Listen },
     options: SqlStoreOptions = {},
   ) {
     this.kind = kind
     this.#db = db
-    this.#onClose = onClose
+    this.#onClose = connection.onClose
+    this.#listen = connection.listen
     this.#migrate = options.migrate ?? true
   }
 
@@ -79,15 +83,17 @@ export class SqlStore implements Store {
     await sql`
       WITH run AS (
         INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
-          outputs, input, output, error, event_seq, created_at, updated_at)
+          outputs, input, output, error, event_seq, created_at, updated_at,
+          lease_owner, lease_until, wake_at)
         VALUES (${run.id}, ${run.workflowId}, ${run.version}, ${run.status}, ${run.nodeId},
           ${run.visit}, ${json(run.position)}::jsonb, ${json(run.state)}::jsonb,
           ${json(run.outputs)}::jsonb, ${json(run.input)}::jsonb, ${jsonOrNull(run.output)}::jsonb,
-          ${jsonOrNull(run.error)}::jsonb, ${events.length}, ${run.createdAt}, ${run.updatedAt})
+          ${jsonOrNull(run.error)}::jsonb, ${events.length}, ${run.createdAt}, ${run.updatedAt},
+          ${schedulingValues(run)})
         RETURNING id, event_seq
       )
       ${insertEvents(events, run.updatedAt)}
-      SELECT id FROM run`.execute(this.#db)
+      SELECT id ${notifyColumn(run)} FROM run`.execute(this.#db)
   }
 
   async loadRun(runId: string): Promise<StoredRun | undefined> {
@@ -121,6 +127,11 @@ export class SqlStore implements Store {
       rowVersion: row.row_version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      lease:
+        row.lease_owner !== null && row.lease_until !== null
+          ? { owner: row.lease_owner, until: row.lease_until }
+          : null,
+      wakeAt: row.wake_at,
       requests: row.requests.map(toRequest),
       steps: row.steps.map(toStep),
     }
@@ -136,8 +147,14 @@ export class SqlStore implements Store {
           position = ${json(run.position)}::jsonb, state = ${json(run.state)}::jsonb,
           outputs = ${json(run.outputs)}::jsonb, output = ${jsonOrNull(run.output)}::jsonb,
           error = ${jsonOrNull(run.error)}::jsonb, row_version = row_version + 1,
-          event_seq = event_seq + ${cp.events.length}, updated_at = ${at}
+          event_seq = event_seq + ${cp.events.length}, updated_at = ${at},
+          (lease_owner, lease_until, wake_at) = (SELECT ${schedulingValues(cp.scheduling)})
         WHERE id = ${cp.runId} AND row_version = ${cp.expectedVersion}
+        ${
+          cp.requireLease === undefined
+            ? sql``
+            : sql`AND (lease_owner IS NULL OR lease_owner = ${cp.requireLease} OR lease_until < now())`
+        }
         RETURNING id, event_seq
       )
       ${
@@ -173,8 +190,41 @@ export class SqlStore implements Store {
           : sql``
       }
       ${insertEvents(cp.events, at)}
-      SELECT id FROM run`.execute(this.#db)
+      SELECT id ${notifyColumn(cp.scheduling)} FROM run`.execute(this.#db)
     return rows.length === 1
+  }
+
+  async claim(owner: string, limit: number, leaseMs: number): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`
+      UPDATE holdpoint.runs AS r
+      SET lease_owner = ${owner},
+          lease_until = now() + ${leaseMs}::int * interval '1 millisecond',
+          wake_at = now() + ${leaseMs}::int * interval '1 millisecond',
+          row_version = r.row_version + 1
+      FROM (
+        SELECT id FROM holdpoint.runs
+        WHERE wake_at <= now() AND status IN ('running', 'waiting_for_input')
+        ORDER BY wake_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      ) AS due
+      WHERE r.id = due.id
+      RETURNING r.id`.execute(this.#db)
+    return rows.map((r) => r.id)
+  }
+
+  async renewLease(runId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const { rows } = await sql<{ id: string }>`
+      UPDATE holdpoint.runs
+      SET lease_until = now() + ${leaseMs}::int * interval '1 millisecond',
+          wake_at = now() + ${leaseMs}::int * interval '1 millisecond'
+      WHERE id = ${runId} AND lease_owner = ${owner} AND status = 'running'
+      RETURNING id`.execute(this.#db)
+    return rows.length === 1
+  }
+
+  listen(onWake: () => void): Promise<() => Promise<void>> {
+    return this.#listen(WAKE_CHANNEL, onWake)
   }
 
   async findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]> {
@@ -365,6 +415,31 @@ function answerRow(a: Checkpoint['answers'][number]): Record<string, unknown> {
     status: a.status,
     answer: a.answer ?? null,
   }
+}
+
+/** The channel `NOTIFY` wakes workers on. */
+export const WAKE_CHANNEL = 'holdpoint_wake'
+
+/** Subscribes to a notification channel; resolves to a function that unsubscribes. */
+export type Listen = (channel: string, onNotify: () => void) => Promise<() => Promise<void>>
+
+function schedulingValues(s: Scheduling) {
+  const leaseUntil = s.lease
+    ? sql`now() + ${s.lease.ms}::int * interval '1 millisecond'`
+    : sql`NULL::timestamptz`
+  const wakeAt =
+    s.wake === null
+      ? sql`NULL::timestamptz`
+      : s.wake === 'now'
+        ? sql`now()`
+        : s.wake === 'lease'
+          ? leaseUntil
+          : sql`${s.wake}::timestamptz`
+  return sql`${s.lease?.owner ?? null}::text, ${leaseUntil}, ${wakeAt}`
+}
+
+function notifyColumn(s: Scheduling) {
+  return s.notify ? sql`, pg_notify(${WAKE_CHANNEL}, '')` : sql``
 }
 
 function insertEvents(events: readonly NewRunEvent[], at: Date) {

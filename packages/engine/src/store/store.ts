@@ -72,6 +72,24 @@ export interface RunFields {
   updatedAt: Date
 }
 
+/** Who may execute a run, and until when. */
+export interface Lease {
+  owner: string
+  until: Date
+}
+
+/**
+ * What a checkpoint sets: the lease (held by `owner` for `ms` from the database's clock, or
+ * nobody), and when a worker should pick the run up — at a time, now, when the lease runs out,
+ * or never.
+ */
+export interface Scheduling {
+  lease: { owner: string; ms: number } | null
+  wake: Date | 'now' | 'lease' | null
+  /** Tell listening workers right away (a run became runnable now). */
+  notify?: boolean
+}
+
 /** A run as loaded: its row, the requests that are open or belong to the current node visit, and that visit's steps. */
 export interface StoredRun extends RunFields {
   id: string
@@ -80,6 +98,8 @@ export interface StoredRun extends RunFields {
   input: JsonValue
   rowVersion: number
   createdAt: Date
+  lease: Lease | null
+  wakeAt: Date | null
   requests: StoredRequest[]
   steps: StoredStep[]
 }
@@ -118,6 +138,9 @@ export interface Checkpoint {
   runId: string
   expectedVersion: number
   run: RunFields
+  scheduling: Scheduling
+  /** Write only if the lease is free, expired, or held by this owner. */
+  requireLease?: string
   newRequests: readonly StoredRequest[]
   /** Requests that got their answer (`answered`) or ran out of time (`expired`). */
   answers: ReadonlyArray<{
@@ -133,7 +156,7 @@ export interface Checkpoint {
 }
 
 /** A new run, as `start` writes it. */
-export interface NewRun extends RunFields {
+export interface NewRun extends RunFields, Scheduling {
   id: string
   workflowId: string
   version: number
@@ -185,5 +208,14 @@ export interface Store {
   listRuns(filter: RunFilter): Promise<RunSummary[]>
   /** The run's history after sequence `after`, in order. */
   listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]>
+  /**
+   * Leases up to `limit` runs whose wake time has come (`FOR UPDATE SKIP LOCKED`) to `owner`
+   * for `leaseMs`, and returns their ids.
+   */
+  claim(owner: string, limit: number, leaseMs: number): Promise<string[]>
+  /** Extends `owner`'s lease on a running run; `false` when the lease was lost or the run stopped running. */
+  renewLease(runId: string, owner: string, leaseMs: number): Promise<boolean>
+  /** Calls `onWake` when some run becomes runnable now; resolves to a function that stops listening. */
+  listen(onWake: () => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }

@@ -1,11 +1,15 @@
 import * as initial from './0001-initial.js'
+import * as leases from './0002-leases.js'
 
 /** The schema's migrations, in order. A migration is never edited once released: add the next one. */
 export const migrations: ReadonlyArray<{
   version: number
   name: string
   statements: readonly string[]
-}> = [{ version: 1, name: 'initial', statements: initial.statements }]
+}> = [
+  { version: 1, name: 'initial', statements: initial.statements },
+  { version: 2, name: 'leases', statements: leases.statements },
+]
 
 /** The schema version this code writes. */
 export const LATEST_SCHEMA_VERSION = migrations.length
