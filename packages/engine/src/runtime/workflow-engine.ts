@@ -207,7 +207,10 @@ export class WorkflowEngine<TState = JsonObject> {
     throw new ConcurrentModificationError(this.runId)
   }
 
-  /** Re-runs the node a failed run stopped at, then runs on like `run()`. */
+  /**
+   * Re-runs the node a failed run stopped at (with a fresh round of attempts under its retry
+   * policy), then runs on like `run()`.
+   */
   retry(): Promise<ExecutionState<TState>> {
     return this.#exclusive(async () => {
       const run = this.#run
@@ -216,7 +219,8 @@ export class WorkflowEngine<TState = JsonObject> {
         {
           status: 'running',
           error: null,
-          position: { ...run.position, attempt: (run.position.attempt ?? 1) + 1 },
+          // A manual retry starts a new round of attempts under the node's retry policy.
+          position: { ...run.position, attempt: 1 },
         },
         {
           scheduling: this.#holding(),
