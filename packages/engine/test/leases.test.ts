@@ -118,7 +118,7 @@ describe('an unreachable database', () => {
 async function execute(
   kind: string,
   database: { url: string },
-  store: { db?: unknown },
+  store: object,
   statement: string,
 ): Promise<void> {
   if (kind === 'postgres') {
@@ -129,6 +129,6 @@ async function execute(
     await client.end()
   } else {
     const { sql } = await import('kysely')
-    await sql.raw(statement).execute(store.db as never)
+    await sql.raw(statement).execute((store as { db: never }).db)
   }
 }
