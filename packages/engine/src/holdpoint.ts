@@ -14,8 +14,10 @@ import { resolveLimits, type PayloadLimits, type ResolvedLimits } from './limits
 import { MachineDriver } from './runtime/machine-driver.js'
 import { toAwaitingInput } from './runtime/awaiting-input.js'
 import { uuidv7 } from './runtime/uuid.js'
+import { writeToken } from './runtime/write-token.js'
 import { validateState } from './runtime/validate-state.js'
-import { WorkflowEngine, type EngineHost, type ExecutionState } from './runtime/workflow-engine.js'
+import type { EngineHost } from './runtime/engine-host.js'
+import { WorkflowEngine, type ExecutionState } from './runtime/workflow-engine.js'
 import type { WorkflowStatus } from './status.js'
 import type { RunFilter, Scheduling, Store, StoredRun } from './store/store.js'
 import { retryUnavailable } from './runtime/store-retry.js'
@@ -184,8 +186,9 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   async start<Id extends IdOf<TWorkflows[number]>>(
     workflowId: Id,
     input: InputFor<TWorkflows, Id>,
-    options: StartOptions<StateFor<TWorkflows, Id>> = {},
+    startOptions: StartOptions<StateFor<TWorkflows, Id>> = {},
   ): Promise<WorkflowEngine<StateFor<TWorkflows, Id> & JsonObject>> {
+    const options = startOptions ?? {}
     const { workflow, driver } = this.#resolve(workflowId, options.version)
     const parsedInput = workflow.inputSchema
       ? workflow.inputSchema.safeParse(input)
@@ -241,6 +244,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
         ? null
         : { owner: this.owner, until: new Date(Date.now() + this.#leaseMs) },
       wakeAt: options.background ? new Date() : new Date(Date.now() + this.#leaseMs),
+      writeToken: null,
       requests: [],
       steps: [],
     }
@@ -251,12 +255,15 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     const events = [
       { type: 'run_started' as const, data: { workflow: workflow.id, version: workflow.version } },
     ]
-    // If the connection drops mid-insert, the run may exist: look before inserting again.
+    // If the connection drops mid-insert, the run may exist: a retried insert that finds it
+    // (by its id, or by this write's token) is the same start, acknowledged.
+    const token = writeToken()
     await retryUnavailable(async () => {
       try {
-        await store.createRun({ ...run, ...scheduling }, events)
+        await store.createRun({ ...run, ...scheduling, token }, events)
       } catch (error) {
-        if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) return
+        const landed = isDuplicateKey(error) || error instanceof StoreUnavailableError
+        if (landed && (await store.loadRun(run.id))?.writeToken === token) return
         throw error
       }
     })
@@ -275,7 +282,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   ): Promise<WorkflowEngine<TState>> {
     const store = await this.store()
     const run = typeof runId === 'string' ? await store.loadRun(runId) : undefined
-    if (!run) throw new RunNotFoundError(String(runId))
+    if (!run) throw new RunNotFoundError(label(runId))
     this.#resolve(run.workflowId, run.version)
     const known = this.#engines.get(run.id)
     if (known && (known.rowVersion === run.rowVersion || known.busy)) {
@@ -364,13 +371,13 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 
   #resolve(workflowId: string, version?: number): Registered {
     const versions = this.#registry.get(workflowId)
-    if (!versions) throw new WorkflowNotFoundError(String(workflowId), [...this.#registry.keys()])
+    if (!versions) throw new WorkflowNotFoundError(label(workflowId), [...this.#registry.keys()])
     if (version === undefined) return versions.get(Math.max(...versions.keys())) as Registered
     const found = versions.get(version)
     if (!found)
       throw new VersionMismatchError(
         workflowId,
-        version,
+        typeof version === 'number' ? version : Number.NaN,
         [...versions.keys()].sort((a, b) => a - b),
       )
     return found
@@ -409,3 +416,16 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 }
 
 export type { ExecutionState }
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505'
+}
+
+/** A printable form of a caller's value, even one without a prototype or with a throwing toString. */
+function label(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}

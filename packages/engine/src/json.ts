@@ -24,6 +24,7 @@ function check(value: unknown, what: string, path: string, seen: Set<object>): J
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) throw new NotSerializableError(what, path, nulReason)
+      if (loneSurrogate.test(value)) throw new NotSerializableError(what, path, surrogateReason)
       return value
     case 'boolean':
       return value
@@ -38,14 +39,23 @@ function check(value: unknown, what: string, path: string, seen: Set<object>): J
         if (Array.isArray(value)) return value.map((v, i) => check(v, what, `${path}[${i}]`, seen))
         const proto: unknown = Object.getPrototypeOf(value)
         if (proto !== Object.prototype && proto !== null) {
-          if (value instanceof Date) return value.toISOString()
+          if (value instanceof Date) {
+            if (Number.isNaN(value.getTime()))
+              throw new NotSerializableError(what, path, 'it is an invalid Date')
+            return value.toISOString()
+          }
           throw new NotSerializableError(what, path)
         }
         const out: JsonObject = {}
         for (const [k, v] of Object.entries(value)) {
           if (v === undefined) continue
-          if (k.includes('\u0000'))
-            throw new NotSerializableError(what, `${path} (a key)`, nulReason)
+          if (k.includes('\u0000') || loneSurrogate.test(k)) {
+            throw new NotSerializableError(
+              what,
+              `${path} (a key)`,
+              k.includes('\u0000') ? nulReason : surrogateReason,
+            )
+          }
           // Defined, not assigned: a "__proto__" member stays a member instead of becoming the prototype.
           Object.defineProperty(out, k, {
             value: check(v, what, `${path}.${k}`, seen),
@@ -65,6 +75,8 @@ function check(value: unknown, what: string, path: string, seen: Set<object>): J
 }
 
 const nulReason = 'it contains U+0000, which Postgres cannot store'
+const surrogateReason = 'it contains half of a surrogate pair, which is not Unicode text'
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** Structural equality of two JSON values; key order does not matter. */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
@@ -76,5 +88,5 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   }
   const ka = Object.keys(a)
   if (ka.length !== Object.keys(b).length) return false
-  return ka.every((k) => k in b && jsonEqual(a[k] as JsonValue, b[k] as JsonValue))
+  return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k] as JsonValue, b[k] as JsonValue))
 }

@@ -27,7 +27,7 @@ export function resolveLimits(limits: PayloadLimits = {}): ResolvedLimits {
     outputBytes: MiB,
   }
   for (const [key, value] of Object.entries(limits) as [keyof ResolvedLimits, unknown][]) {
-    if (!(key in resolved)) throw new TypeError(`Unknown limit "${key}".`)
+    if (!Object.hasOwn(resolved, key)) throw new TypeError(`Unknown limit "${key}".`)
     if (value === undefined) continue
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
       throw new TypeError(`The limit ${key} must be a positive integer, got ${String(value)}.`)

@@ -42,6 +42,11 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
           max: options.maxConnections ?? 10,
         })
   if (owned) pool.on('error', () => {}) // an idle client died; the pool replaces it on next use
+  // A client in use whose connection drops emits 'error' as well as failing its query; without a
+  // listener that event would end the process. The failed query is what callers see.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   const db = new Kysely<Database>({ dialect: guardedDialect(new PostgresDialect({ pool })) })
   return new SqlStore(
     'postgres',

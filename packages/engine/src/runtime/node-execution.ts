@@ -257,6 +257,7 @@ export class NodeExecution {
         ),
       )
     }
+    toJson(requestId, 'A request id') // stored as text: no U+0000, no broken surrogates
     if (this.#askedIds.has(requestId)) {
       this.#failFatally(
         new InvalidDefinitionError(
@@ -303,7 +304,8 @@ export class NodeExecution {
       )
     }
     const spec: StoredRequest['spec'] = { inputType: options.inputType ?? 'text' }
-    if (options.prompt !== undefined) spec.prompt = String(options.prompt)
+    if (options.prompt !== undefined)
+      spec.prompt = toJson(String(options.prompt), 'A request prompt') as string
     if (options.options !== undefined)
       spec.options = toJson(options.options, 'Request options') as JsonValue[]
     if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)

@@ -28,6 +28,7 @@ export interface Database {
     lease_owner: string | null
     lease_until: Date | null
     wake_at: Date | null
+    write_token: string | null
   }
   'holdpoint.requests': {
     run_id: string

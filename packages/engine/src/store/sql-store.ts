@@ -84,12 +84,12 @@ export class SqlStore implements Store {
       WITH run AS (
         INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
           outputs, input, output, error, event_seq, created_at, updated_at,
-          lease_owner, lease_until, wake_at)
+          lease_owner, lease_until, wake_at, write_token)
         VALUES (${run.id}, ${run.workflowId}, ${run.version}, ${run.status}, ${run.nodeId},
           ${run.visit}, ${json(run.position)}::jsonb, ${json(run.state)}::jsonb,
           ${json(run.outputs)}::jsonb, ${json(run.input)}::jsonb, ${jsonOrNull(run.output)}::jsonb,
           ${jsonOrNull(run.error)}::jsonb, ${events.length}, ${run.createdAt}, ${run.updatedAt},
-          ${schedulingValues(run)})
+          ${schedulingValues(run)}, ${run.token}::bigint)
         RETURNING id, event_seq
       )
       ${insertEvents(events, run.updatedAt)}
@@ -132,6 +132,7 @@ export class SqlStore implements Store {
           ? { owner: row.lease_owner, until: row.lease_until }
           : null,
       wakeAt: row.wake_at,
+      writeToken: row.write_token === null ? null : String(row.write_token),
       requests: row.requests.map(toRequest),
       steps: row.steps.map(toStep),
     }
@@ -148,6 +149,7 @@ export class SqlStore implements Store {
           outputs = ${json(run.outputs)}::jsonb, output = ${jsonOrNull(run.output)}::jsonb,
           error = ${jsonOrNull(run.error)}::jsonb, row_version = row_version + 1,
           event_seq = event_seq + ${cp.events.length}, updated_at = ${at},
+          write_token = ${cp.token}::bigint,
           (lease_owner, lease_until, wake_at) = (SELECT ${schedulingValues(cp.scheduling)})
         WHERE id = ${cp.runId} AND row_version = ${cp.expectedVersion}
         ${

@@ -100,6 +100,8 @@ export interface StoredRun extends RunFields {
   createdAt: Date
   lease: Lease | null
   wakeAt: Date | null
+  /** The token of the last write, as a decimal string. */
+  writeToken: string | null
   requests: StoredRequest[]
   steps: StoredStep[]
 }
@@ -137,6 +139,8 @@ export interface RunEvent extends NewRunEvent {
 export interface Checkpoint {
   runId: string
   expectedVersion: number
+  /** Random, unique per write: how a writer recognises its own write after losing the connection. */
+  token: string
   run: RunFields
   scheduling: Scheduling
   /** Write only if the lease is free, expired, or held by this owner. */
@@ -158,6 +162,7 @@ export interface Checkpoint {
 /** A new run, as `start` writes it. */
 export interface NewRun extends RunFields, Scheduling {
   id: string
+  token: string
   workflowId: string
   version: number
   input: JsonValue

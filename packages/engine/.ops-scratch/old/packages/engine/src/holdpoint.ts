@@ -1,0 +1,343 @@
+import { isWorkflow, type AnyWorkflow, type Workflow } from './definition/workflow.js'
+import type { AwaitingInput } from './definition/request-input.js'
+import {
+  InvalidDefinitionError,
+  InvalidInputError,
+  RunNotFoundError,
+  StoreClosedError,
+  VersionMismatchError,
+  WorkflowNotFoundError,
+} from './errors.js'
+import { toJson, type JsonObject, type JsonValue } from './json.js'
+import { resolveLimits, type PayloadLimits, type ResolvedLimits } from './limits.js'
+import { MachineDriver } from './runtime/machine-driver.js'
+import { toAwaitingInput } from './runtime/awaiting-input.js'
+import { uuidv7 } from './runtime/uuid.js'
+import { validateState } from './runtime/validate-state.js'
+import { WorkflowEngine, type EngineHost, type ExecutionState } from './runtime/workflow-engine.js'
+import type { WorkflowStatus } from './status.js'
+import type { RunFilter, Store, StoredRun } from './store/store.js'
+
+/** Options of `createHoldpoint`. */
+export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
+  /** The workflows this process can start and resume; several versions of one id may be listed. */
+  workflows: TWorkflows
+  /** Where runs live. Default: the embedded PGlite store in `./.holdpoint`. */
+  store?: Store
+  /**
+   * How many paused runs this process keeps in memory, so that an answer arriving here resumes
+   * the node right after its `await` instead of replaying it. Default 1000.
+   */
+  liveRuns?: number
+  /** The clock; tests may pass their own. */
+  now?: () => Date
+  /** Size limits on inputs, answers, state and outputs. */
+  limits?: PayloadLimits
+}
+
+/** Options of `hp.start()`. */
+export interface StartOptions<TState = unknown> {
+  /** Start this version instead of the newest registered one. */
+  version?: number
+  /** The initial shared state, before the state schema's defaults apply. */
+  state?: Partial<TState>
+}
+
+/** A run in `hp.list()`. */
+export interface RunListItem {
+  runId: string
+  workflowId: string
+  version: number
+  status: WorkflowStatus
+  currentNodes: string[]
+  awaitingInput: AwaitingInput[]
+  output: JsonValue | undefined
+  error: { name: string; message: string; code?: string } | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+/** Filters of `hp.list()`. */
+export interface ListOptions {
+  status?: WorkflowStatus | readonly WorkflowStatus[]
+  workflow?: string
+  /** Page size; default 100, at most 1000. */
+  limit?: number
+  /** The last `runId` of the previous page. */
+  after?: string
+}
+
+type IdOf<W> = W extends Workflow<infer Id, unknown, unknown> ? Id : never
+type InputFor<W extends readonly AnyWorkflow[], Id> =
+  Extract<W[number], { id: Id }> extends Workflow<string, infer I, unknown> ? I : never
+type StateFor<W extends readonly AnyWorkflow[], Id> =
+  Extract<W[number], { id: Id }> extends Workflow<string, unknown, infer S> ? S : never
+
+interface Registered {
+  workflow: AnyWorkflow
+  driver: MachineDriver
+}
+
+/**
+ * The entry point: registers workflows over a store, starts runs and loads them.
+ *
+ * @example
+ * ```ts
+ * const hp = createHoldpoint({ workflows: [approval] })
+ * const engine = await hp.start('approval', { topic: 'AI safety' })
+ * await engine.run()                       // runs until it waits for input
+ * const inbox = await hp.list({ status: 'waiting_for_input' })
+ * await hp.close()
+ * ```
+ */
+export function createHoldpoint<const TWorkflows extends readonly AnyWorkflow[]>(
+  options: HoldpointOptions<TWorkflows>,
+): Holdpoint<TWorkflows> {
+  return new Holdpoint(options)
+}
+
+/** Registered workflows over one store. Make one with `createHoldpoint`. */
+export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyWorkflow[]> {
+  readonly #registry = new Map<string, Map<number, Registered>>()
+  readonly #engines = new Map<string, WorkflowEngine<JsonObject>>()
+  readonly #liveRuns: number
+  readonly #now: () => Date
+  readonly #limits: ResolvedLimits
+  #store: Promise<Store> | undefined
+  #explicitStore: Store | undefined
+  #closed = false
+
+  /** @internal Use `createHoldpoint`. */
+  constructor(options: HoldpointOptions<TWorkflows>) {
+    if (!Array.isArray(options.workflows)) {
+      throw new InvalidDefinitionError(
+        'createHoldpoint needs `workflows`: an array of defineWorkflow(…) results.',
+      )
+    }
+    for (const workflow of options.workflows) {
+      if (!isWorkflow(workflow)) {
+        throw new InvalidDefinitionError(
+          'Every entry of `workflows` must come from defineWorkflow().',
+        )
+      }
+      const versions = this.#registry.get(workflow.id) ?? new Map<number, Registered>()
+      if (versions.has(workflow.version)) {
+        throw new InvalidDefinitionError(
+          `Workflow "${workflow.id}" version ${workflow.version} is registered twice.`,
+        )
+      }
+      versions.set(workflow.version, { workflow, driver: new MachineDriver(workflow.machine) })
+      this.#registry.set(workflow.id, versions)
+    }
+    this.#explicitStore = options.store
+    this.#liveRuns = options.liveRuns ?? 1000
+    this.#now = options.now ?? (() => new Date())
+    this.#limits = resolveLimits(options.limits)
+  }
+
+  /** The store, migrated and ready. */
+  async store(): Promise<Store> {
+    if (this.#closed) throw new StoreClosedError()
+    this.#store ??= (async () => {
+      const store = this.#explicitStore ?? (await import('./pglite.js')).pgliteStore()
+      await store.ready()
+      return store
+    })().catch((error: unknown) => {
+      this.#store = undefined
+      throw error
+    })
+    return this.#store
+  }
+
+  /** The registered workflows. */
+  get workflows(): AnyWorkflow[] {
+    return [...this.#registry.values()].flatMap((versions) =>
+      [...versions.values()].map((r) => r.workflow),
+    )
+  }
+
+  /**
+   * Validates the input, creates the run (status `running`) and returns its engine. Nothing runs
+   * until you call `run()` or `step()`.
+   */
+  async start<Id extends IdOf<TWorkflows[number]>>(
+    workflowId: Id,
+    input: InputFor<TWorkflows, Id>,
+    options: StartOptions<StateFor<TWorkflows, Id>> = {},
+  ): Promise<WorkflowEngine<StateFor<TWorkflows, Id> & JsonObject>> {
+    const { workflow, driver } = this.#resolve(workflowId, options.version)
+    const parsedInput = workflow.inputSchema
+      ? workflow.inputSchema.safeParse(input)
+      : { success: true as const, data: input }
+    if (!parsedInput.success) {
+      throw new InvalidInputError(
+        parsedInput.error.issues.map((i) => ({
+          requestId: '',
+          path: ['input', ...i.path],
+          message: i.message,
+          code: i.code,
+        })),
+      )
+    }
+    const runInput =
+      parsedInput.data === undefined
+        ? null
+        : toJson(parsedInput.data, 'The run input', this.#limits.inputBytes)
+    let state: JsonObject
+    try {
+      state = validateState(workflow, '(start)', options.state ?? {}, this.#limits.stateBytes)
+    } catch (error) {
+      if (error instanceof Error && 'issues' in error) {
+        const issues = (error as { issues: { path: readonly PropertyKey[]; message: string }[] })
+          .issues
+        throw new InvalidInputError(
+          issues.map((i) => ({ requestId: '', path: ['state', ...i.path], message: i.message })),
+        )
+      }
+      throw error
+    }
+    const { position, next } = driver.start()
+    if (next.kind !== 'node')
+      throw new InvalidDefinitionError(`Workflow "${workflow.id}" starts in a final state.`)
+    const now = this.#now()
+    const run: StoredRun = {
+      id: uuidv7(now.getTime()),
+      workflowId: workflow.id,
+      version: workflow.version,
+      status: 'running',
+      nodeId: next.nodeId,
+      visit: 1,
+      position: { ...position, visits: { [next.nodeId]: 1 } },
+      state,
+      outputs: {},
+      input: runInput,
+      output: undefined,
+      error: null,
+      rowVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+      requests: [],
+      steps: [],
+    }
+    const store = await this.store()
+    await store.createRun(run, [
+      { type: 'run_started', data: { workflow: workflow.id, version: workflow.version } },
+    ])
+    return this.#remember(
+      new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run),
+    ) as never
+  }
+
+  /**
+   * A fresh engine for an existing run, from any process. When this process already holds the
+   * run paused in memory and nobody changed it since, that engine is returned, so an answer
+   * resumes the node right after its `await`.
+   */
+  async load<TState extends JsonObject = JsonObject>(
+    runId: string,
+  ): Promise<WorkflowEngine<TState>> {
+    const store = await this.store()
+    const run = typeof runId === 'string' ? await store.loadRun(runId) : undefined
+    if (!run) throw new RunNotFoundError(String(runId))
+    this.#resolve(run.workflowId, run.version)
+    const known = this.#engines.get(run.id)
+    if (known && (known.rowVersion === run.rowVersion || known.busy)) {
+      this.#touch(run.id, known)
+      return known as unknown as WorkflowEngine<TState>
+    }
+    known?.dispose()
+    return this.#remember(
+      new WorkflowEngine(this.#host(store, run.workflowId, run.version), run),
+    ) as never
+  }
+
+  /**
+   * Lists runs, oldest first, with the requests they wait on: the inbox across runs.
+   *
+   * @example
+   * ```ts
+   * for (const run of await hp.list({ status: 'waiting_for_input' })) {
+   *   for (const request of run.awaitingInput) console.log(run.runId, request.prompt)
+   * }
+   * ```
+   */
+  async list(options: ListOptions = {}): Promise<RunListItem[]> {
+    const store = await this.store()
+    const filter: RunFilter = {}
+    if (options.status !== undefined) filter.status = options.status
+    if (options.workflow !== undefined) filter.workflowId = options.workflow
+    if (options.limit !== undefined) filter.limit = options.limit
+    if (options.after !== undefined) filter.after = options.after
+    const runs = await store.listRuns(filter)
+    return runs.map((r) => ({
+      runId: r.id,
+      workflowId: r.workflowId,
+      version: r.version,
+      status: r.status,
+      currentNodes:
+        r.nodeId === null || r.status === 'completed' || r.status === 'cancelled' ? [] : [r.nodeId],
+      awaitingInput: r.openRequests.map(toAwaitingInput),
+      output: r.output,
+      error: r.error,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    }))
+  }
+
+  /** Drops in-memory runs and closes the store (its pool, or the embedded database). */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const engine of this.#engines.values()) engine.dispose()
+    this.#engines.clear()
+    const store = this.#store
+    this.#store = undefined
+    if (store) await (await store.catch(() => undefined))?.close()
+    else await this.#explicitStore?.close()
+  }
+
+  #resolve(workflowId: string, version?: number): Registered {
+    const versions = this.#registry.get(workflowId)
+    if (!versions) throw new WorkflowNotFoundError(String(workflowId), [...this.#registry.keys()])
+    if (version === undefined) return versions.get(Math.max(...versions.keys())) as Registered
+    const found = versions.get(version)
+    if (!found)
+      throw new VersionMismatchError(
+        workflowId,
+        version,
+        [...versions.keys()].sort((a, b) => a - b),
+      )
+    return found
+  }
+
+  #host(store: Store, workflowId: string, version: number): EngineHost {
+    const { workflow, driver } = this.#resolve(workflowId, version)
+    return {
+      store,
+      workflow,
+      driver,
+      limits: this.#limits,
+      now: this.#now,
+      finished: (runId) => this.#engines.delete(runId),
+    }
+  }
+
+  #remember<E extends WorkflowEngine<JsonObject>>(engine: E): E {
+    this.#touch(engine.runId, engine)
+    // Oldest first; an engine in the middle of a call is never evicted.
+    for (const [runId, old] of this.#engines) {
+      if (this.#engines.size <= this.#liveRuns) break
+      if (old.busy) continue
+      old.dispose()
+      this.#engines.delete(runId)
+    }
+    return engine
+  }
+
+  #touch(runId: string, engine: WorkflowEngine<JsonObject>): void {
+    this.#engines.delete(runId)
+    this.#engines.set(runId, engine)
+  }
+}
+
+export type { ExecutionState }

@@ -1,0 +1,67 @@
+import { NotSerializableError, PayloadTooLargeError } from './errors.js'
+
+/** A value that survives a round trip through JSON unchanged. */
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue }
+
+/**
+ * Checks that `value` is plain JSON and returns it typed as such. `undefined` object members are
+ * dropped the way `JSON.stringify` drops them; anything else that JSON would change is refused.
+ */
+export function toJson(value: unknown, what: string, maxBytes?: number): JsonValue {
+  const json = check(value, what, '$', new Set())
+  if (maxBytes !== undefined) {
+    const bytes = Buffer.byteLength(JSON.stringify(json))
+    if (bytes > maxBytes) throw new PayloadTooLargeError(what, bytes, maxBytes)
+  }
+  return json
+}
+
+function check(value: unknown, what: string, path: string, seen: Set<object>): JsonValue {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value
+    case 'number':
+      if (!Number.isFinite(value)) throw new NotSerializableError(what, path)
+      return value
+    case 'object': {
+      if (value === null) return null
+      if (seen.has(value)) throw new NotSerializableError(what, path)
+      seen.add(value)
+      try {
+        if (Array.isArray(value)) return value.map((v, i) => check(v, what, `${path}[${i}]`, seen))
+        const proto: unknown = Object.getPrototypeOf(value)
+        if (proto !== Object.prototype && proto !== null) {
+          if (value instanceof Date) return value.toISOString()
+          throw new NotSerializableError(what, path)
+        }
+        const out: JsonObject = {}
+        for (const [k, v] of Object.entries(value)) {
+          if (v !== undefined) out[k] = check(v, what, `${path}.${k}`, seen)
+        }
+        return out
+      } finally {
+        seen.delete(value)
+      }
+    }
+    default:
+      throw new NotSerializableError(what, path)
+  }
+}
+
+/** Structural equality of two JSON values; key order does not matter. */
+export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    return a.every((v, i) => jsonEqual(v, b[i] as JsonValue))
+  }
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  return ka.every((k) => k in b && jsonEqual(a[k] as JsonValue, b[k] as JsonValue))
+}

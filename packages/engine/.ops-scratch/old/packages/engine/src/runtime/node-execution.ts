@@ -1,0 +1,347 @@
+import type { z } from 'zod'
+import type { NodeContext } from '../definition/node-context.js'
+import type { RequestInputOptions } from '../definition/request-input.js'
+import {
+  InputTimeoutError,
+  InvalidDefinitionError,
+  InvalidInputError,
+  NondeterminismError,
+  RunCancelledError,
+  StepKeyReusedError,
+} from '../errors.js'
+import type { HoldpointError } from '../errors.js'
+import { toJson, type JsonObject, type JsonValue } from '../json.js'
+import type { Store, StoredRequest, StoredStep } from '../store/store.js'
+import { jsonSchemaOf } from './json-schema.js'
+import type { MachineDriver } from './machine-driver.js'
+
+/** A request the node is blocked on. */
+export interface PendingRequest {
+  request: StoredRequest
+  schema: z.ZodType | undefined
+  /** Not yet in the store: the next pause checkpoint writes it. */
+  isNew: boolean
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+/** How a node execution stands when the engine looks. */
+export type NodeOutcome =
+  { kind: 'paused' } | { kind: 'completed'; output: unknown } | { kind: 'failed'; error: unknown }
+
+export interface NodeExecutionOptions {
+  driver: MachineDriver
+  store: Store
+  runId: string
+  nodeId: string
+  visit: number
+  input: unknown
+  state: JsonObject
+  outputs: JsonObject
+  /** What earlier executions of this visit recorded: its requests and its step results. */
+  recorded: { requests: readonly StoredRequest[]; steps: readonly StoredStep[] }
+  now: () => Date
+  /** Largest step result, in bytes of JSON. */
+  maxStepBytes?: number
+}
+
+const maxRequestIdLength = 200
+
+/**
+ * One execution of one node visit: runs the body, serves recorded answers and step results to a
+ * replay, and reports when the body is blocked on requests nobody has answered yet.
+ */
+export class NodeExecution {
+  readonly nodeId: string
+  readonly visit: number
+  readonly startedAt: number
+  readonly ctx: NodeContext<unknown, JsonObject>
+  readonly pending = new Map<string, PendingRequest>()
+  readonly #options: NodeExecutionOptions
+  readonly #abort = new AbortController()
+  readonly #requests = new Map<number, StoredRequest>()
+  readonly #steps = new Map<number, StoredStep>()
+  /** Every step result of this visit known here: recorded before, or stored by this execution. */
+  readonly knownSteps: StoredStep[] = []
+  readonly #askedIds = new Set<string>()
+  readonly #stepKeys = new Set<string>()
+  #requestSeq = 0
+  #stepSeq = 0
+  #replayRemaining: number
+  #result: Exclude<NodeOutcome, { kind: 'paused' }> | undefined
+  /** An error the body must not swallow: it fails the node even if caught. */
+  #fatal: HoldpointError | undefined
+  #paused = false
+  #pauseScheduled = false
+  #wake: (() => void) | undefined
+
+  constructor(options: NodeExecutionOptions) {
+    this.#options = options
+    this.nodeId = options.nodeId
+    this.visit = options.visit
+    this.startedAt = Date.now()
+    for (const r of options.recorded.requests) this.#requests.set(r.seq, r)
+    for (const s of options.recorded.steps) this.#steps.set(s.seq, s)
+    this.knownSteps.push(...options.recorded.steps)
+    this.#replayRemaining = this.#requests.size + this.#steps.size
+    const replaying = (): boolean => this.#replayRemaining > 0
+    this.ctx = {
+      input: options.input,
+      state: options.state,
+      output: options.outputs,
+      node: { id: options.nodeId, visit: options.visit },
+      runId: options.runId,
+      requestInput: ((o?: RequestInputOptions) =>
+        this.#requestInput(o ?? {})) as NodeContext['requestInput'],
+      step: <T>(key: string, fn: () => T | Promise<T>) => this.#step(key, fn),
+      get isReplaying() {
+        return replaying()
+      },
+      signal: this.#abort.signal,
+    }
+  }
+
+  /** Starts the body. */
+  start(): void {
+    let output: Promise<unknown>
+    try {
+      output = this.#options.driver.runBody(this.nodeId, this.ctx)
+    } catch (error) {
+      output = Promise.reject(error)
+    }
+    output.then(
+      (value) =>
+        this.#finish(
+          this.#fatal
+            ? { kind: 'failed', error: this.#fatal }
+            : { kind: 'completed', output: value },
+        ),
+      (error: unknown) => this.#finish({ kind: 'failed', error: this.#fatal ?? error }),
+    )
+  }
+
+  /** Waits until the body completes, fails, or is blocked on unanswered requests. */
+  async next(): Promise<NodeOutcome> {
+    for (;;) {
+      if (this.#result) return this.#result
+      if (this.#paused) return { kind: 'paused' }
+      await new Promise<void>((resolve) => (this.#wake = resolve))
+    }
+  }
+
+  /** Requests asked by this execution that the store does not have yet. */
+  newRequests(): StoredRequest[] {
+    return [...this.pending.values()].filter((p) => p.isNew).map((p) => p.request)
+  }
+
+  /** Marks the pending requests as stored. */
+  markStored(): void {
+    for (const p of this.pending.values()) p.isNew = false
+  }
+
+  /** Hands answers to the waiting body. The caller stored them first. */
+  settle(requestId: string, outcome: { value: unknown } | { error: unknown }): void {
+    const pending = this.pending.get(requestId)
+    if (!pending) return
+    this.pending.delete(requestId)
+    if (this.pending.size === 0) this.#paused = false
+    this.#consumeReplay(pending.request)
+    if ('value' in outcome) pending.resolve(outcome.value)
+    else pending.reject(outcome.error)
+  }
+
+  /**
+   * Stops this execution for good and aborts its signal. With `rejectPending`, the requests it
+   * awaits reject with `reason` (a cancel the body may react to); otherwise they stay pending and
+   * are collected, so no user code runs for progress that was merely dropped.
+   */
+  abandon(reason: unknown, rejectPending = false): void {
+    if (!this.#abort.signal.aborted) this.#abort.abort(reason)
+    if (rejectPending) for (const id of [...this.pending.keys()]) this.settle(id, { error: reason })
+    else this.pending.clear()
+  }
+
+  /** The value a stored answer gives the body; throws what the body should see instead. */
+  static answerOf(request: StoredRequest, schema: z.ZodType | undefined, runId: string): unknown {
+    switch (request.status) {
+      case 'answered':
+        return parseAnswer(request, schema)
+      case 'expired':
+        if (request.spec.default)
+          return parseAnswer({ ...request, answer: request.spec.default.value }, schema)
+        throw new InputTimeoutError(request.requestId, request.expiresAt ?? request.createdAt)
+      case 'closed':
+        throw new RunCancelledError(runId, undefined)
+      case 'open':
+        throw new Error(`Request "${request.requestId}" has no answer yet.`)
+    }
+  }
+
+  #finish(result: Exclude<NodeOutcome, { kind: 'paused' }>): void {
+    if (this.#result) return
+    this.#result = result
+    this.#wake?.()
+  }
+
+  #failFatally(error: HoldpointError): never {
+    this.#fatal ??= error
+    throw error
+  }
+
+  #requestInput(options: RequestInputOptions): Promise<unknown> {
+    try {
+      return Promise.resolve(this.#ask(options))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #ask(options: RequestInputOptions): unknown {
+    const seq = ++this.#requestSeq
+    const requestId = options.id ?? (seq === 1 ? this.nodeId : `${this.nodeId}#${seq}`)
+    if (
+      typeof requestId !== 'string' ||
+      requestId.length === 0 ||
+      requestId.length > maxRequestIdLength
+    ) {
+      this.#failFatally(
+        new InvalidDefinitionError(
+          `Node "${this.nodeId}": a request id must be a non-empty string of at most ${maxRequestIdLength} characters.`,
+        ),
+      )
+    }
+    if (this.#askedIds.has(requestId)) {
+      this.#failFatally(
+        new InvalidDefinitionError(
+          `Node "${this.nodeId}" asked for request "${requestId}" twice in one visit; give each request its own id.`,
+        ),
+      )
+    }
+    this.#askedIds.add(requestId)
+    const recorded = this.#requests.get(seq)
+    if (recorded && recorded.requestId !== requestId) {
+      this.#failFatally(
+        new NondeterminismError(
+          this.nodeId,
+          `request "${recorded.requestId}" as request #${seq}`,
+          `request "${requestId}"`,
+        ),
+      )
+    }
+    if (recorded && recorded.status !== 'open') {
+      this.#consumeReplay(recorded)
+      return NodeExecution.answerOf(recorded, options.schema, this.#options.runId)
+    }
+    const request = recorded ?? this.#newRequest(requestId, seq, options)
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, {
+        request,
+        schema: options.schema,
+        isNew: recorded === undefined,
+        resolve,
+        reject,
+      })
+      this.#schedulePause()
+    })
+  }
+
+  #newRequest(requestId: string, seq: number, options: RequestInputOptions): StoredRequest {
+    const now = this.#options.now()
+    const timeoutMs = options.timeoutMs
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      this.#failFatally(
+        new InvalidDefinitionError(
+          `Request "${requestId}": timeoutMs must be a non-negative number.`,
+        ),
+      )
+    }
+    const spec: StoredRequest['spec'] = { inputType: options.inputType ?? 'text' }
+    if (options.prompt !== undefined) spec.prompt = String(options.prompt)
+    if (options.options !== undefined)
+      spec.options = toJson(options.options, 'Request options') as JsonValue[]
+    if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)
+    if (options.default !== undefined)
+      spec.default = { value: toJson(options.default, 'A request default') }
+    return {
+      nodeId: this.nodeId,
+      visit: this.visit,
+      requestId,
+      seq,
+      spec,
+      status: 'open',
+      answer: undefined,
+      answeredAt: null,
+      expiresAt: timeoutMs === undefined ? null : new Date(now.getTime() + timeoutMs),
+      createdAt: now,
+    }
+  }
+
+  /** A node is paused once it has waited on unanswered requests through a full turn of the event loop. */
+  #schedulePause(): void {
+    if (this.#pauseScheduled) return
+    this.#pauseScheduled = true
+    setImmediate(() => {
+      this.#pauseScheduled = false
+      if (this.pending.size > 0 && !this.#result) {
+        this.#paused = true
+        this.#wake?.()
+      }
+    })
+  }
+
+  async #step<T>(key: string, fn: () => T | Promise<T>): Promise<T> {
+    const seq = ++this.#stepSeq
+    if (this.#stepKeys.has(key)) this.#failFatally(new StepKeyReusedError(this.nodeId, key))
+    this.#stepKeys.add(key)
+    const recorded = this.#steps.get(seq)
+    if (recorded) {
+      if (recorded.key !== key) {
+        this.#failFatally(
+          new NondeterminismError(
+            this.nodeId,
+            `step "${recorded.key}" as step #${seq}`,
+            `step "${key}"`,
+          ),
+        )
+      }
+      this.#replayRemaining--
+      return recorded.result as T
+    }
+    const value = await fn()
+    const result =
+      value === undefined
+        ? undefined
+        : toJson(value, `The result of step "${key}"`, this.#options.maxStepBytes)
+    const stored = await this.#options.store.saveStep(this.#options.runId, {
+      nodeId: this.nodeId,
+      visit: this.visit,
+      key,
+      seq,
+      result,
+    })
+    this.knownSteps.push(stored)
+    return stored.result as T
+  }
+
+  #consumeReplay(request: StoredRequest): void {
+    if (this.#requests.get(request.seq) === request) {
+      this.#requests.delete(request.seq)
+      this.#replayRemaining--
+    }
+  }
+}
+
+function parseAnswer(request: StoredRequest, schema: z.ZodType | undefined): unknown {
+  const answer = request.answer ?? null
+  if (!schema) return answer
+  const parsed = schema.safeParse(answer)
+  if (parsed.success) return parsed.data
+  throw new InvalidInputError(
+    parsed.error.issues.map((i) => ({
+      requestId: request.requestId,
+      path: i.path,
+      message: i.message,
+      code: i.code,
+    })),
+  )
+}

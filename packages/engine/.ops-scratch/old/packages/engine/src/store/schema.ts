@@ -1,0 +1,57 @@
+import type { ColumnType } from 'kysely'
+import type { JsonObject, JsonValue } from '../json.js'
+import type { WorkflowStatus } from '../status.js'
+import type { RequestSpec, RequestStatus, RunPosition, SerializedError } from './store.js'
+
+/** jsonb columns: objects when read, JSON text when written. */
+type Json<T> = ColumnType<T, string, string>
+
+/** The `holdpoint` schema as kysely sees it. */
+export interface Database {
+  'holdpoint.runs': {
+    id: string
+    workflow: string
+    version: number
+    status: WorkflowStatus
+    node: string | null
+    visit: number
+    position: Json<RunPosition>
+    state: Json<JsonObject>
+    outputs: Json<JsonObject>
+    input: Json<JsonValue>
+    output: Json<JsonValue | null> | null
+    error: Json<SerializedError> | null
+    row_version: number
+    event_seq: number
+    created_at: Date
+    updated_at: Date
+  }
+  'holdpoint.requests': {
+    run_id: string
+    node: string
+    visit: number
+    request_id: string
+    seq: number
+    spec: Json<RequestSpec>
+    status: RequestStatus
+    answer: Json<JsonValue> | null
+    answered_at: Date | null
+    expires_at: Date | null
+    created_at: Date
+  }
+  'holdpoint.steps': {
+    run_id: string
+    node: string
+    visit: number
+    key: string
+    seq: number
+    result: Json<JsonValue> | null
+  }
+  'holdpoint.events': {
+    run_id: string
+    seq: number
+    type: string
+    data: Json<JsonObject>
+    at: Date
+  }
+}

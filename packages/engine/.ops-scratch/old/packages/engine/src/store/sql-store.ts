@@ -1,0 +1,389 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import { SchemaTooNewError, SchemaTooOldError, StoreClosedError } from '../errors.js'
+import type { JsonValue } from '../json.js'
+import { migrate, schemaVersion } from './migrate.js'
+import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
+import type { Database } from './schema.js'
+import type {
+  Checkpoint,
+  NewRun,
+  NewRunEvent,
+  RequestSpec,
+  RequestStatus,
+  RunEvent,
+  RunFilter,
+  RunSummary,
+  Store,
+  StoredRequest,
+  StoredRun,
+  StoredStep,
+} from './store.js'
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Options shared by the SQL stores. */
+export interface SqlStoreOptions {
+  /** Apply pending migrations on first use (default). Turn off to require `holdpoint migrate`. */
+  migrate?: boolean
+}
+
+/**
+ * The store over SQL, for any kysely connection to Postgres (the `pg` driver, or PGlite).
+ * Every write is a single statement, so a checkpoint costs one round trip and commits atomically.
+ */
+export class SqlStore implements Store {
+  readonly kind: string
+  readonly #db: Kysely<Database>
+  readonly #onClose: () => Promise<void>
+  readonly #migrate: boolean
+  #ready: Promise<void> | undefined
+  #closed = false
+
+  constructor(
+    kind: string,
+    db: Kysely<Database>,
+    onClose: () => Promise<void>,
+    options: SqlStoreOptions = {},
+  ) {
+    this.kind = kind
+    this.#db = db
+    this.#onClose = onClose
+    this.#migrate = options.migrate ?? true
+  }
+
+  /** The kysely instance, for tools that add their own queries. */
+  get db(): Kysely<Database> {
+    return this.#db
+  }
+
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new StoreClosedError())
+    this.#ready ??= this.#prepare().catch((error: unknown) => {
+      this.#ready = undefined
+      throw error
+    })
+    return this.#ready
+  }
+
+  async #prepare(): Promise<void> {
+    if (this.#migrate) {
+      await migrate(this.#db as Kysely<unknown>)
+      return
+    }
+    const current = await schemaVersion(this.#db as Kysely<unknown>)
+    if (current > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(current, LATEST_SCHEMA_VERSION)
+    if (current < LATEST_SCHEMA_VERSION) throw new SchemaTooOldError(current, LATEST_SCHEMA_VERSION)
+  }
+
+  async createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void> {
+    await sql`
+      WITH run AS (
+        INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+          outputs, input, output, error, event_seq, created_at, updated_at)
+        VALUES (${run.id}, ${run.workflowId}, ${run.version}, ${run.status}, ${run.nodeId},
+          ${run.visit}, ${json(run.position)}::jsonb, ${json(run.state)}::jsonb,
+          ${json(run.outputs)}::jsonb, ${json(run.input)}::jsonb, ${jsonOrNull(run.output)}::jsonb,
+          ${jsonOrNull(run.error)}::jsonb, ${events.length}, ${run.createdAt}, ${run.updatedAt})
+        RETURNING id, event_seq
+      )
+      ${insertEvents(events, run.updatedAt)}
+      SELECT id FROM run`.execute(this.#db)
+  }
+
+  async loadRun(runId: string): Promise<StoredRun | undefined> {
+    if (!uuidPattern.test(runId)) return undefined
+    const { rows } = await sql<RunRow>`
+      SELECT r.*,
+        (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
+           FROM holdpoint.requests q
+          WHERE q.run_id = r.id
+            AND (q.status = 'open' OR (q.node = r.node AND q.visit = r.visit))) AS requests,
+        (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
+           FROM holdpoint.steps s
+          WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
+      FROM holdpoint.runs r
+      WHERE r.id = ${runId}`.execute(this.#db)
+    const row = rows[0]
+    if (!row) return undefined
+    return {
+      id: row.id,
+      workflowId: row.workflow,
+      version: row.version,
+      status: row.status,
+      nodeId: row.node,
+      visit: row.visit,
+      position: row.position,
+      state: row.state,
+      outputs: row.outputs,
+      input: row.input,
+      output: row.output ?? undefined,
+      error: row.error,
+      rowVersion: row.row_version,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      requests: row.requests.map(toRequest),
+      steps: row.steps.map(toStep),
+    }
+  }
+
+  async checkpoint(cp: Checkpoint): Promise<boolean> {
+    const { run } = cp
+    const at = run.updatedAt
+    const { rows } = await sql<{ id: string }>`
+      WITH run AS (
+        UPDATE holdpoint.runs SET
+          status = ${run.status}, node = ${run.nodeId}, visit = ${run.visit},
+          position = ${json(run.position)}::jsonb, state = ${json(run.state)}::jsonb,
+          outputs = ${json(run.outputs)}::jsonb, output = ${jsonOrNull(run.output)}::jsonb,
+          error = ${jsonOrNull(run.error)}::jsonb, row_version = row_version + 1,
+          event_seq = event_seq + ${cp.events.length}, updated_at = ${at}
+        WHERE id = ${cp.runId} AND row_version = ${cp.expectedVersion}
+        RETURNING id, event_seq
+      )
+      ${
+        cp.newRequests.length > 0
+          ? sql`, new_requests AS (
+        INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status,
+          expires_at, created_at)
+        SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, 'open', q.expires_at, q.created_at
+        FROM run, jsonb_to_recordset(${json(cp.newRequests.map(requestRow))}::jsonb)
+          AS q(node text, visit int, request_id text, seq int, spec jsonb,
+               expires_at timestamptz, created_at timestamptz)
+      )`
+          : sql``
+      }
+      ${
+        cp.answers.length > 0
+          ? sql`, answered AS (
+        UPDATE holdpoint.requests AS q
+        SET status = a.status, answer = a.answer, answered_at = ${at}
+        FROM run, jsonb_to_recordset(${json(cp.answers.map(answerRow))}::jsonb)
+          AS a(node text, visit int, request_id text, status text, answer jsonb)
+        WHERE q.run_id = run.id AND q.node = a.node AND q.visit = a.visit
+          AND q.request_id = a.request_id
+      )`
+          : sql``
+      }
+      ${
+        cp.closeOpenRequests
+          ? sql`, closed AS (
+        UPDATE holdpoint.requests AS q SET status = 'closed'
+        FROM run WHERE q.run_id = run.id AND q.status = 'open'
+      )`
+          : sql``
+      }
+      ${insertEvents(cp.events, at)}
+      SELECT id FROM run`.execute(this.#db)
+    return rows.length === 1
+  }
+
+  async findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]> {
+    if (requestIds.length === 0 || !uuidPattern.test(runId)) return []
+    const rows = await this.#db
+      .selectFrom('holdpoint.requests')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('request_id', 'in', requestIds)
+      .where('status', '!=', 'open')
+      .orderBy('created_at', 'desc')
+      .orderBy('visit', 'desc')
+      .execute()
+    return rows.map(toRequest)
+  }
+
+  async saveStep(runId: string, step: StoredStep): Promise<StoredStep> {
+    const { rows } = await sql<StepRow>`
+      WITH inserted AS (
+        INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
+        VALUES (${runId}, ${step.nodeId}, ${step.visit}, ${step.key}, ${step.seq},
+          ${step.result === undefined ? null : JSON.stringify(step.result)}::jsonb)
+        ON CONFLICT DO NOTHING
+        RETURNING node, visit, key, seq, result
+      )
+      SELECT * FROM inserted
+      UNION ALL
+      SELECT node, visit, key, seq, result FROM holdpoint.steps
+       WHERE run_id = ${runId} AND node = ${step.nodeId} AND visit = ${step.visit} AND key = ${step.key}
+      LIMIT 1`.execute(this.#db)
+    return rows[0] ? toStep(rows[0]) : step
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunSummary[]> {
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000)
+    const statuses =
+      filter.status === undefined
+        ? []
+        : Array.isArray(filter.status)
+          ? filter.status
+          : [filter.status]
+    let query = this.#db
+      .selectFrom('holdpoint.runs')
+      .select([
+        'id',
+        'workflow',
+        'version',
+        'status',
+        'node',
+        'output',
+        'error',
+        'created_at',
+        'updated_at',
+      ])
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+    if (statuses.length > 0) query = query.where('status', 'in', statuses as string[] as never)
+    if (filter.workflowId !== undefined) query = query.where('workflow', '=', filter.workflowId)
+    if (filter.after !== undefined) {
+      if (!uuidPattern.test(filter.after)) return []
+      query = query.where(
+        sql<boolean>`(created_at, id) > (SELECT created_at, id FROM holdpoint.runs WHERE id = ${filter.after})`,
+      )
+    }
+    const runs = await query.execute()
+    const waiting = runs.filter((r) => r.status === 'waiting_for_input').map((r) => r.id)
+    const open =
+      waiting.length === 0
+        ? []
+        : await this.#db
+            .selectFrom('holdpoint.requests')
+            .selectAll()
+            .where('run_id', 'in', waiting)
+            .where('status', '=', 'open')
+            .orderBy('seq')
+            .execute()
+    return runs.map((r) => ({
+      id: r.id,
+      workflowId: r.workflow,
+      version: r.version,
+      status: r.status,
+      nodeId: r.node,
+      output: r.output ?? undefined,
+      error: r.error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      openRequests: open.filter((q) => q.run_id === r.id).map(toRequest),
+    }))
+  }
+
+  async listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]> {
+    if (!uuidPattern.test(runId)) return []
+    const rows = await this.#db
+      .selectFrom('holdpoint.events')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(limit)
+      .execute()
+    return rows.map((e) => ({
+      runId: e.run_id,
+      seq: e.seq,
+      type: e.type as RunEvent['type'],
+      data: e.data,
+      at: e.at,
+    }))
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#onClose()
+  }
+}
+
+interface RequestRow {
+  node: string
+  visit: number
+  request_id: string
+  seq: number
+  spec: RequestSpec
+  status: RequestStatus
+  answer: JsonValue | null
+  answered_at: Date | string | null
+  expires_at: Date | string | null
+  created_at: Date | string
+}
+
+interface StepRow {
+  node: string
+  visit: number
+  key: string
+  seq: number
+  result: JsonValue | null
+}
+
+type RunRow = Selectable<Database['holdpoint.runs']> & {
+  requests: RequestRow[]
+  steps: StepRow[]
+}
+
+function toRequest(row: RequestRow): StoredRequest {
+  const answered =
+    row.status === 'answered' || (row.status === 'expired' && row.spec.default !== undefined)
+  return {
+    nodeId: row.node,
+    visit: row.visit,
+    requestId: row.request_id,
+    seq: row.seq,
+    spec: row.spec,
+    status: row.status,
+    answer: answered ? (row.answer ?? null) : undefined,
+    answeredAt: toDate(row.answered_at),
+    expiresAt: toDate(row.expires_at),
+    createdAt: toDate(row.created_at) ?? new Date(0),
+  }
+}
+
+function toStep(row: StepRow): StoredStep {
+  return {
+    nodeId: row.node,
+    visit: row.visit,
+    key: row.key,
+    seq: row.seq,
+    result: row.result ?? undefined,
+  }
+}
+
+function requestRow(q: StoredRequest): Record<string, unknown> {
+  return {
+    node: q.nodeId,
+    visit: q.visit,
+    request_id: q.requestId,
+    seq: q.seq,
+    spec: q.spec,
+    expires_at: q.expiresAt?.toISOString() ?? null,
+    created_at: q.createdAt.toISOString(),
+  }
+}
+
+function answerRow(a: Checkpoint['answers'][number]): Record<string, unknown> {
+  return {
+    node: a.nodeId,
+    visit: a.visit,
+    request_id: a.requestId,
+    status: a.status,
+    answer: a.answer ?? null,
+  }
+}
+
+function insertEvents(events: readonly NewRunEvent[], at: Date) {
+  if (events.length === 0) return sql``
+  return sql`, history AS (
+    INSERT INTO holdpoint.events (run_id, seq, type, data, at)
+    SELECT run.id, run.event_seq - ${events.length} + e.ord::int, e.value->>'type', e.value->'data', ${at}
+    FROM run, jsonb_array_elements(${json(events)}::jsonb) WITH ORDINALITY AS e(value, ord)
+  )`
+}
+
+function toDate(value: Date | string | null): Date | null {
+  return value === null ? null : value instanceof Date ? value : new Date(value)
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value)
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value)
+}

@@ -1,0 +1,189 @@
+import type { JsonObject, JsonValue } from '../json.js'
+import type { MachinePosition } from '../runtime/machine-driver.js'
+import type { WorkflowStatus } from '../status.js'
+
+/** A run's place in its workflow, stored with the run. */
+export interface RunPosition extends MachinePosition {
+  /** Visits per node id: how often each node has been entered. */
+  visits: Record<string, number>
+  /** Executions of the current node visit that failed and were retried. */
+  attempt?: number
+}
+
+/** An error as stored with a failed run. */
+export interface SerializedError {
+  name: string
+  message: string
+  code?: string
+  stack?: string
+}
+
+/** What a request asks for, stored once when it is first asked. */
+export interface RequestSpec {
+  prompt?: string
+  inputType: string
+  options?: JsonValue[]
+  schema?: JsonObject
+  /** Wrapped so that `null` can be a default. */
+  default?: { value: JsonValue }
+}
+
+/** The life of a request. */
+export type RequestStatus = 'open' | 'answered' | 'expired' | 'closed'
+
+/** A request as the input ledger stores it. */
+export interface StoredRequest {
+  nodeId: string
+  visit: number
+  requestId: string
+  /** Order of asking within the node visit, from 1; replay must ask in the same order. */
+  seq: number
+  spec: RequestSpec
+  status: RequestStatus
+  /** The answer as delivered; `undefined` until answered. */
+  answer: JsonValue | undefined
+  answeredAt: Date | null
+  expiresAt: Date | null
+  createdAt: Date
+}
+
+/** A memoized `ctx.step` result. */
+export interface StoredStep {
+  nodeId: string
+  visit: number
+  key: string
+  /** Order of calling within the node visit, from 1. */
+  seq: number
+  /** `undefined` when the step returned nothing. */
+  result: JsonValue | undefined
+}
+
+/** The columns of a run that a checkpoint rewrites. */
+export interface RunFields {
+  status: WorkflowStatus
+  /** The node in flight, or `null` once the run has finished. */
+  nodeId: string | null
+  visit: number
+  position: RunPosition
+  state: JsonObject
+  outputs: JsonObject
+  output: JsonValue | undefined
+  error: SerializedError | null
+  updatedAt: Date
+}
+
+/** A run as loaded: its row, the requests that are open or belong to the current node visit, and that visit's steps. */
+export interface StoredRun extends RunFields {
+  id: string
+  workflowId: string
+  version: number
+  input: JsonValue
+  rowVersion: number
+  createdAt: Date
+  requests: StoredRequest[]
+  steps: StoredStep[]
+}
+
+/** One entry of a run's append-only history. */
+export interface NewRunEvent {
+  type: RunEventType
+  data: JsonObject
+}
+
+/** Kinds of history entries. */
+export type RunEventType =
+  | 'run_started'
+  | 'node_completed'
+  | 'node_failed'
+  | 'input_requested'
+  | 'input_received'
+  | 'input_expired'
+  | 'run_completed'
+  | 'run_failed'
+  | 'run_cancelled'
+  | 'run_retried'
+
+/** A stored history entry. */
+export interface RunEvent extends NewRunEvent {
+  runId: string
+  seq: number
+  at: Date
+}
+
+/**
+ * Everything one checkpoint writes, in one transaction, only if the run is still at
+ * `expectedVersion` (compare-and-swap on the row version).
+ */
+export interface Checkpoint {
+  runId: string
+  expectedVersion: number
+  run: RunFields
+  newRequests: readonly StoredRequest[]
+  /** Requests that got their answer (`answered`) or ran out of time (`expired`). */
+  answers: ReadonlyArray<{
+    nodeId: string
+    visit: number
+    requestId: string
+    status: 'answered' | 'expired'
+    answer: JsonValue | undefined
+  }>
+  /** Close every request still open (on cancel). */
+  closeOpenRequests: boolean
+  events: readonly NewRunEvent[]
+}
+
+/** A new run, as `start` writes it. */
+export interface NewRun extends RunFields {
+  id: string
+  workflowId: string
+  version: number
+  input: JsonValue
+  createdAt: Date
+}
+
+/** Filters of `hp.list()`. */
+export interface RunFilter {
+  status?: WorkflowStatus | readonly WorkflowStatus[]
+  workflowId?: string
+  /** Most runs to return; default 100, at most 1000. */
+  limit?: number
+  /** Return runs created after this run id (a cursor from the previous page). */
+  after?: string
+}
+
+/** A run in a listing, with the requests it waits on. */
+export interface RunSummary {
+  id: string
+  workflowId: string
+  version: number
+  status: WorkflowStatus
+  nodeId: string | null
+  output: JsonValue | undefined
+  error: SerializedError | null
+  createdAt: Date
+  updatedAt: Date
+  openRequests: StoredRequest[]
+}
+
+/**
+ * Where runs live. Holdpoint ships one SQL implementation over two connections (Postgres and
+ * PGlite); the conformance suite in `test/` holds any implementation to the same behaviour.
+ */
+export interface Store {
+  /** A name for messages and reports, such as `postgres` or `pglite`. */
+  readonly kind: string
+  /** Applies pending migrations (once per store object); refuses a newer schema. */
+  ready(): Promise<void>
+  createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void>
+  loadRun(runId: string): Promise<StoredRun | undefined>
+  /** Writes the checkpoint; `false` when the run was no longer at the expected version. */
+  checkpoint(checkpoint: Checkpoint): Promise<boolean>
+  /** Every request with one of these ids that is no longer open, newest first. */
+  findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]>
+  /** Stores a step result unless one exists; returns the stored one. */
+  saveStep(runId: string, step: StoredStep): Promise<StoredStep>
+  listRuns(filter: RunFilter): Promise<RunSummary[]>
+  /** The run's history after sequence `after`, in order. */
+  listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,213 @@
+import {
+  ConcurrentModificationError,
+  InvalidInputError,
+  NondeterminismError,
+  RunNotWaitingError,
+  type InputIssue,
+} from '../errors.js'
+import type { JsonValue } from '../json.js'
+import type { Scheduling, StoredRequest } from '../store/store.js'
+import { earliestExpiry, freshAnswers, parseDelivery, parseVisits } from './answers.js'
+import { NodeExecution } from './node-execution.js'
+import { failFinally } from './node-outcomes.js'
+import { ensureLive, type RunContext } from './run-context.js'
+
+/** Answers keyed by request ID. */
+export type InputData = Readonly<Record<string, unknown>>
+
+/** Options of `run` and `step`. */
+export interface DeliveryOptions {
+  /**
+   * The node visit each answer is meant for, by request ID (`awaitingInput[].visit`). In a loop,
+   * a node asks under the same request ID on every visit; naming the visit makes a resubmitted
+   * answer for an earlier visit a recognised repeat instead of an answer to the open one.
+   */
+  visits?: Readonly<Record<string, number>>
+  /**
+   * Store the answers (validated as always) and hand the run to the workers instead of running
+   * it in this process. The call returns once the answers are durable.
+   */
+  background?: boolean
+}
+
+/** How a delivery ended: nothing delivered, only repeats, stored and resumed here, or stored and handed to the workers. */
+export type Delivery = 'none' | 'nothing-new' | 'delivered' | 'handed-off'
+
+/**
+ * Validates and stores answers, then hands them to the waiting node (or, with `background`, to
+ * the workers). `nothing-new`: every answer was already stored, and the call is a no-op.
+ */
+export async function deliver(
+  ctx: RunContext,
+  inputData: InputData | undefined,
+  options: DeliveryOptions,
+): Promise<Delivery> {
+  if (inputData === undefined || inputData === null) return 'none'
+  const answers = parseDelivery(inputData, ctx.host.limits)
+  const visits = parseVisits(options.visits)
+  if (answers.size === 0) return 'none'
+
+  const fresh = await freshAnswersFor(ctx, answers, visits)
+  if (fresh.size === 0) return 'nothing-new'
+
+  const live = ensureLive(ctx)
+  const outcome = await live.next()
+  if (outcome.kind === 'abandoned') throw new ConcurrentModificationError(ctx.writer.run.id)
+  if (outcome.kind !== 'paused') {
+    // The replay failed, or finished without asking what the run waits for (the code changed).
+    const error =
+      outcome.kind === 'failed'
+        ? outcome.error
+        : new NondeterminismError(
+            live.nodeId,
+            `a request for ${[...fresh.keys()].join(', ')}`,
+            'the node completing',
+          )
+    await failFinally(ctx, live, error)
+    throw new RunNotWaitingError(ctx.writer.run.id, ctx.writer.run.status, { cause: error })
+  }
+  const issues: InputIssue[] = []
+  const parsed = new Map<string, unknown>()
+  for (const [requestId, value] of fresh) {
+    const pending = live.pending.get(requestId)
+    if (!pending) {
+      const error = new NondeterminismError(
+        live.nodeId,
+        `a request for "${requestId}"`,
+        'no such request',
+      )
+      await failFinally(ctx, live, error)
+      throw new RunNotWaitingError(ctx.writer.run.id, ctx.writer.run.status, { cause: error })
+    }
+    const result = pending.schema
+      ? pending.schema.safeParse(value)
+      : { success: true as const, data: value }
+    if (result.success) parsed.set(requestId, result.data)
+    else {
+      for (const i of result.error.issues) {
+        issues.push({ requestId, path: i.path, message: i.message, code: i.code })
+      }
+    }
+  }
+  if (issues.length > 0) throw new InvalidInputError(issues)
+
+  const remaining = ctx.writer.run.requests.filter(
+    (r) => r.status === 'open' && !fresh.has(r.requestId),
+  )
+  const scheduling: Scheduling =
+    remaining.length > 0
+      ? { lease: null, wake: earliestExpiry(remaining) }
+      : options.background
+        ? { lease: null, wake: 'now', notify: true }
+        : ctx.writer.holding()
+  const written = await ctx.writer.write(
+    { status: remaining.length > 0 ? 'waiting_for_input' : 'running' },
+    {
+      scheduling,
+      answers: [...fresh].map(([requestId, answer]) => {
+        const request = live.pending.get(requestId)?.request as StoredRequest
+        return {
+          nodeId: request.nodeId,
+          visit: request.visit,
+          requestId,
+          status: 'answered' as const,
+          answer,
+        }
+      }),
+      events: [...fresh.keys()].map((requestId) => ({
+        type: 'input_received' as const,
+        data: { requestId, node: live.nodeId, visit: live.visit },
+      })),
+      // Someone else moved the run. If they stored exactly these answers, this call is a
+      // duplicate; if they stored others, the check says so (ALREADY_ANSWERED and the like).
+      onConflict: async () => (await freshAnswersFor(ctx, answers, visits)).size === 0,
+    },
+  )
+  if (written === 'duplicate') return 'nothing-new'
+  if (written === 'cancelled') throw new RunNotWaitingError(ctx.writer.run.id, 'cancelled')
+  const at = ctx.writer.run.updatedAt
+  ctx.writer.run.requests = ctx.writer.run.requests.map((r) =>
+    fresh.has(r.requestId) && r.status === 'open'
+      ? { ...r, status: 'answered', answer: fresh.get(r.requestId), answeredAt: at }
+      : r,
+  )
+  if (options.background) {
+    ctx.live = undefined
+    live.abandon(undefined)
+    return 'handed-off'
+  }
+  for (const [requestId, value] of parsed) live.settle(requestId, { value })
+  return 'delivered'
+}
+
+function freshAnswersFor(
+  ctx: RunContext,
+  answers: ReadonlyMap<string, JsonValue>,
+  visits: ReadonlyMap<string, number>,
+): Promise<Map<string, JsonValue>> {
+  return freshAnswers(answers, visits, ctx.writer.run, (ids) =>
+    ctx.host.store.findClosedRequests(ctx.writer.run.id, ids),
+  )
+}
+
+/**
+ * Resolves requests whose stored deadline has passed: the node gets the request's default, or
+ * `INPUT_TIMEOUT` is thrown at its `await`. Returns whether any expired.
+ */
+export async function expireDue(ctx: RunContext): Promise<boolean> {
+  const now = ctx.host.now().getTime()
+  const due = ctx.writer.run.requests.filter(
+    (r) => r.status === 'open' && r.expiresAt !== null && r.expiresAt.getTime() <= now,
+  )
+  if (due.length === 0) return false
+  const live = ensureLive(ctx)
+  const outcome = await live.next()
+  if (outcome.kind !== 'paused') return true // the loop handles a completed or failed body
+  const remaining = ctx.writer.run.requests.filter((r) => r.status === 'open' && !due.includes(r))
+  const written = await ctx.writer.write(
+    { status: remaining.length > 0 ? 'waiting_for_input' : 'running' },
+    {
+      scheduling:
+        remaining.length > 0
+          ? { lease: null, wake: earliestExpiry(remaining) }
+          : ctx.writer.holding(),
+      answers: due.map((r) => ({
+        nodeId: r.nodeId,
+        visit: r.visit,
+        requestId: r.requestId,
+        status: 'expired' as const,
+        answer: r.spec.default?.value,
+      })),
+      events: due.map((r) => ({
+        type: 'input_expired' as const,
+        data: {
+          requestId: r.requestId,
+          node: r.nodeId,
+          visit: r.visit,
+          defaulted: r.spec.default !== undefined,
+        },
+      })),
+    },
+  )
+  if (written !== 'written') return false
+  ctx.writer.run.requests = ctx.writer.run.requests.map((r) =>
+    due.includes(r) ? { ...r, status: 'expired', answer: r.spec.default?.value } : r,
+  )
+  for (const r of due) {
+    const expired = { ...r, status: 'expired' as const }
+    let settled: { value: unknown } | { error: unknown }
+    try {
+      settled = {
+        value: NodeExecution.answerOf(
+          expired,
+          live.pending.get(r.requestId)?.schema,
+          ctx.writer.run.id,
+        ),
+      }
+    } catch (error) {
+      settled = { error }
+    }
+    live.settle(r.requestId, settled)
+  }
+  return true
+}

@@ -1,0 +1,193 @@
+import { HoldpointError } from '../errors.js'
+import { toJson, type JsonObject, type JsonValue } from '../json.js'
+import type { WorkflowStatus } from '../status.js'
+import type { NewRunEvent, RunFields, Scheduling } from '../store/store.js'
+import type { MachineDriver } from './machine-driver.js'
+import type { NodeExecution } from './node-execution.js'
+import { isRetryable, retryDelay } from './retry-policy.js'
+import type { RunContext } from './run-context.js'
+import { serializeError } from './serialize-error.js'
+import { validateState } from './validate-state.js'
+
+// What becomes of a node execution: a pause, a completion (and the machine's next step), a
+// failure retried under the node's policy, or a failure that fails the run.
+
+export async function pauseNode(ctx: RunContext, live: NodeExecution): Promise<void> {
+  const requests = live.newRequests()
+  const open = [...ctx.writer.run.requests.filter((r) => r.status === 'open'), ...requests]
+  const status: WorkflowStatus = open.length > 0 ? 'waiting_for_input' : 'running'
+  const holding = ctx.writer.run.lease?.owner === ctx.host.owner
+  if (requests.length === 0 && status === ctx.writer.run.status && !holding) return
+  await ctx.writer.write(
+    { status },
+    {
+      scheduling: ctx.writer.resting(live),
+      newRequests: requests,
+      events: requests.map((r) => ({
+        type: 'input_requested' as const,
+        data: { requestId: r.requestId, node: r.nodeId, visit: r.visit },
+      })),
+    },
+  )
+  live.markStored()
+  ctx.writer.run.requests = [...ctx.writer.run.requests, ...requests]
+}
+
+export async function completeNode(
+  ctx: RunContext,
+  live: NodeExecution,
+  output: unknown,
+): Promise<void> {
+  const run = ctx.writer.run
+  let next: ReturnType<MachineDriver['complete']>
+  let state: JsonObject
+  let outputs: JsonObject
+  let nodeOutput: JsonValue | undefined
+  try {
+    const { limits } = ctx.host
+    nodeOutput =
+      output === undefined
+        ? undefined
+        : toJson(output, `The output of node "${live.nodeId}"`, limits.outputBytes)
+    state = validateState(ctx.host.workflow, live.nodeId, live.ctx.state, limits.stateBytes)
+    outputs = { ...run.outputs }
+    if (nodeOutput === undefined) delete outputs[live.nodeId]
+    else outputs[live.nodeId] = nodeOutput
+    next = ctx.host.driver.complete(run.position, live.nodeId, nodeOutput, {
+      input: run.input,
+      state,
+      output: outputs,
+    })
+  } catch (error) {
+    await failFinally(ctx, live, error)
+    return
+  }
+  const events: NewRunEvent[] = [
+    {
+      type: 'node_completed',
+      data: {
+        node: live.nodeId,
+        visit: live.visit,
+        ms: Date.now() - live.startedAt,
+        owner: ctx.host.owner,
+      },
+    },
+  ]
+  const visits = { ...run.position.visits }
+  let fields: Partial<RunFields>
+  let scheduling: Scheduling
+  if (next.next.kind === 'node') {
+    const nodeId = next.next.nodeId
+    const visit = (visits[nodeId] ?? 0) + 1
+    visits[nodeId] = visit
+    fields = {
+      status: 'running',
+      nodeId,
+      visit,
+      position: { ...next.position, visits },
+      state,
+      outputs,
+      error: null,
+    }
+    scheduling = ctx.writer.holding()
+  } else {
+    const result =
+      next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
+    fields = {
+      status: 'completed',
+      nodeId: null,
+      position: { ...next.position, visits },
+      state,
+      outputs,
+      output: result,
+      error: null,
+    }
+    scheduling = { lease: null, wake: null }
+    events.push({ type: 'run_completed', data: {} })
+  }
+  ctx.live = undefined
+  await ctx.writer.write(fields, { scheduling, events })
+  ctx.writer.run.requests = ctx.writer.run.requests.filter((r) => r.status === 'open')
+  ctx.writer.run.steps = []
+  if (fields.status === 'completed') ctx.host.finished(ctx.writer.run.id)
+}
+
+/**
+ * A node threw. Under its retry policy the node runs again after a backoff, in this process
+ * and holding the lease (returns true); otherwise the run fails (returns false).
+ */
+export async function failNode(
+  ctx: RunContext,
+  live: NodeExecution,
+  error: unknown,
+): Promise<boolean> {
+  const run = ctx.writer.run
+  const policy = ctx.host.workflow.retry[live.nodeId]
+  const attempt = run.position.attempt ?? 1
+  if (
+    !policy ||
+    attempt >= policy.maxAttempts ||
+    !isRetryable(error) ||
+    run.status === 'cancelled'
+  ) {
+    await failFinally(ctx, live, error)
+    return false
+  }
+  dropExecution(ctx, live, error)
+  const delay = retryDelay(policy, attempt)
+  const serialized = serializeError(error)
+  await ctx.writer.write(
+    { status: 'running', error: serialized, position: { ...run.position, attempt: attempt + 1 } },
+    {
+      scheduling: ctx.writer.holding(),
+      events: [
+        {
+          type: 'node_failed',
+          data: {
+            node: live.nodeId,
+            visit: live.visit,
+            attempt,
+            message: serialized.message,
+            retryInMs: delay,
+          },
+        },
+      ],
+    },
+  )
+  return ctx.lease.wait(delay)
+}
+
+export async function failFinally(
+  ctx: RunContext,
+  live: NodeExecution,
+  error: unknown,
+): Promise<void> {
+  if (HoldpointError.is(error, 'RUN_CANCELLED') && ctx.writer.run.status === 'cancelled') return
+  dropExecution(ctx, live, error)
+  const serialized = serializeError(error)
+  await ctx.writer.write(
+    { status: 'failed', error: serialized },
+    {
+      scheduling: { lease: null, wake: null },
+      events: [
+        {
+          type: 'node_failed',
+          data: {
+            node: live.nodeId,
+            visit: live.visit,
+            attempt: ctx.writer.run.position.attempt ?? 1,
+            message: serialized.message,
+          },
+        },
+        { type: 'run_failed', data: serialized.code ? { code: serialized.code } : {} },
+      ],
+    },
+  )
+}
+
+export function dropExecution(ctx: RunContext, live: NodeExecution, error: unknown): void {
+  ctx.live = undefined
+  live.abandon(error)
+  // The next execution of this visit must find the effects this one already stored.
+  ctx.writer.run.steps = live.knownSteps
+}
