@@ -255,15 +255,15 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     const events = [
       { type: 'run_started' as const, data: { workflow: workflow.id, version: workflow.version } },
     ]
-    // If the connection drops mid-insert, the run may exist: a retried insert that finds it
-    // (by its id, or by this write's token) is the same start, acknowledged.
-    const token = writeToken()
+    // If the connection drops mid-insert, the insert may have committed. The id is fresh, made
+    // by this call: a duplicate key, or the row found after a lost connection, is this very
+    // start (a worker may already have moved the run on), so it is acknowledged.
     await retryUnavailable(async () => {
       try {
-        await store.createRun({ ...run, ...scheduling, token }, events)
+        await store.createRun({ ...run, ...scheduling, token: writeToken() }, events)
       } catch (error) {
-        const landed = isDuplicateKey(error) || error instanceof StoreUnavailableError
-        if (landed && (await store.loadRun(run.id))?.writeToken === token) return
+        if (isDuplicateKey(error)) return
+        if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) return
         throw error
       }
     })
@@ -346,6 +346,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       {
         owner: this.owner,
         leaseMs: this.#leaseMs,
+        workflows: this.workflows.map((w) => `${w.id}@${w.version}`),
         store: () => this.store(),
         load: (runId) => this.load(runId),
         stopped: (w) => this.#workers.delete(w),

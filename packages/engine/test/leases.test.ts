@@ -7,6 +7,7 @@ function gated() {
   let open!: () => void
   const gate = new Promise<void>((resolve) => (open = resolve))
   let aborted = false
+  let reason: unknown
   let runs = 0
   const workflow = defineWorkflow({
     id: 'gated',
@@ -15,7 +16,10 @@ function gated() {
     nodes: {
       work: async ({ signal }) => {
         runs++
-        signal.addEventListener('abort', () => (aborted = true))
+        signal.addEventListener('abort', () => {
+          aborted = true
+          reason = signal.reason
+        })
         await gate
         return 'done'
       },
@@ -23,7 +27,13 @@ function gated() {
     },
     edges: [{ from: 'work', to: 'after' }],
   })
-  return { workflow, open: () => open(), aborted: () => aborted, runs: () => runs }
+  return {
+    workflow,
+    open: () => open(),
+    aborted: () => aborted,
+    reason: () => reason,
+    runs: () => runs,
+  }
 }
 
 describe.each(storeKinds)('leases (%s)', (kind) => {
@@ -97,6 +107,7 @@ describe.each(storeKinds)('leases (%s)', (kind) => {
     ).cancel('stop')
     await running // returns once the next lease renewal finds the run cancelled
     expect(g.aborted()).toBe(true)
+    expect(HoldpointError.is(g.reason(), 'RUN_CANCELLED')).toBe(true)
     expect(engine.executionState.status).toBe('cancelled')
     g.open()
   })

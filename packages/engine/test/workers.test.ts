@@ -123,6 +123,39 @@ describe.each(storeKinds)('workers (%s)', (kind) => {
     expect(state.status).toBe('waiting_for_input')
     const later = await client.start('counted', { n: 6 }, { background: true })
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect((await client.load(later.runId)).executionState.status).toBe('running')
+    const unclaimed = await client.load(later.runId)
+    expect(unclaimed.executionState.status).toBe('running')
+    await unclaimed.cancel() // leave nothing runnable for the next test
+  })
+
+  it('claims only the workflow versions it registers', async () => {
+    const store = await stores.open(kind)
+    const v2 = defineWorkflow({
+      id: 'counted',
+      version: 2,
+      start: 'only',
+      nodes: { only: () => 'v2' },
+    })
+    const client = createHoldpoint({ workflows: [counted, v2], store })
+    const engine = await client.start('counted', undefined, { version: 2, background: true })
+    const v1Only = worker(holdpoint(store))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(v1Only.stats.claimed).toBe(0)
+    expect((await store.loadRun(engine.runId))?.lease).toBeNull()
+    workers.push(createHoldpoint({ workflows: [v2], store }).worker({ pollMs: 50 }))
+    await until(async () => (await client.load(engine.runId)).executionState.status === 'completed')
+  })
+
+  it('takes a running run handed over with run(undefined, { background: true })', async () => {
+    const store = await stores.open(kind)
+    const client = holdpoint(store)
+    const engine = await client.start('counted', { n: 4 }) // leased to this process
+    await engine.run(undefined, { background: true })
+    expect((await store.loadRun(engine.runId))?.lease).toBeNull()
+    worker(holdpoint(store))
+    await until(
+      async () => (await client.load(engine.runId)).executionState.status === 'waiting_for_input',
+    )
+    expect(executions.get(engine.runId)).toBe(1)
   })
 })

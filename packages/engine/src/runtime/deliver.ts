@@ -25,7 +25,8 @@ export interface DeliveryOptions {
   visits?: Readonly<Record<string, number>>
   /**
    * Store the answers (validated as always) and hand the run to the workers instead of running
-   * it in this process. The call returns once the answers are durable.
+   * it in this process; the call returns once the answers are durable. Without answers, a
+   * running run is handed to the workers as it is.
    */
   background?: boolean
 }

@@ -139,7 +139,11 @@ export async function failNode(
   await ctx.writer.write(
     { status: 'running', error: serialized, position: { ...run.position, attempt: attempt + 1 } },
     {
-      scheduling: ctx.writer.holding(),
+      // If this process dies during the backoff, the run wakes when the backoff ends, not earlier.
+      scheduling: {
+        ...ctx.writer.holding(),
+        wake: delay > ctx.host.leaseMs ? new Date(Date.now() + delay) : 'lease',
+      },
       events: [
         {
           type: 'node_failed',

@@ -25,6 +25,8 @@ export interface WorkerStats {
 export interface WorkerHost {
   readonly owner: string
   readonly leaseMs: number
+  /** The workflow versions this process can execute, as `id@version`. */
+  readonly workflows: readonly string[]
   store(): Promise<Store>
   load(runId: string): Promise<WorkflowEngine>
   stopped(worker: Worker): void
@@ -103,7 +105,12 @@ export class Worker {
         let claimed: string[] = []
         if (free > 0) {
           try {
-            claimed = await store.claim(this.#host.owner, free, this.#host.leaseMs)
+            claimed = await store.claim(
+              this.#host.owner,
+              free,
+              this.#host.leaseMs,
+              this.#host.workflows,
+            )
           } catch (error) {
             this.#onError(error, undefined)
           }

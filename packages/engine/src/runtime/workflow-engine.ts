@@ -7,6 +7,7 @@ import { toAwaitingInput } from './awaiting-input.js'
 import { deliver, expireDue, type DeliveryOptions, type InputData } from './deliver.js'
 import type { EngineHost } from './engine-host.js'
 import { LeaseKeeper } from './lease-keeper.js'
+import type { NodeExecution } from './node-execution.js'
 import { completeNode, failNode, pauseNode } from './node-outcomes.js'
 import { dropProgress, ensureLive, type RunContext } from './run-context.js'
 import { RunWriter } from './run-writer.js'
@@ -221,6 +222,10 @@ export class WorkflowEngine<TState = JsonObject> {
   ): Promise<ExecutionState<TState>> {
     const delivery = await deliver(this.#ctx, inputData, options)
     if (delivery === 'nothing-new' || delivery === 'handed-off') return this.executionState
+    if (delivery === 'none' && options.background) {
+      await this.#handOff()
+      return this.executionState
+    }
     if (delivery === 'none' && this.#idle() && !(await expireDue(this.#ctx))) {
       await this.#ctx.lease.release(this.#ctx.live)
       return this.executionState
@@ -238,9 +243,10 @@ export class WorkflowEngine<TState = JsonObject> {
         continue
       const live = ensureLive(this.#ctx)
       live.fireDueTimers(this.#ctx.host.now())
-      const outcome = await this.#ctx.lease.whileRenewing(live.next(), () => {
-        if (this.#ctx.live === live) this.dispose()
-      })
+      const outcome = await this.#ctx.lease.whileRenewing(
+        live.next(),
+        () => void this.#leaseLost(live),
+      )
       if (this.#ctx.live !== live || outcome.kind === 'abandoned') {
         // Cancelled, or the lease was lost: whoever holds the run now carries it on.
         await this.#ctx.writer.reload().catch(() => {})
@@ -258,6 +264,33 @@ export class WorkflowEngine<TState = JsonObject> {
       completed++
     }
     return this.executionState
+  }
+
+  /**
+   * The lease was lost while the node ran: the run was cancelled (the node sees `RUN_CANCELLED`
+   * on its signal) or taken over (its progress here is dropped).
+   */
+  async #leaseLost(live: NodeExecution): Promise<void> {
+    if (this.#ctx.live !== live) return
+    const stored = await this.#ctx.host.store.loadRun(this.runId).catch(() => undefined)
+    if (this.#ctx.live !== live) return
+    this.#ctx.live = undefined
+    live.abandon(
+      stored?.status === 'cancelled'
+        ? new RunCancelledError(this.runId, undefined)
+        : new ConcurrentModificationError(this.runId),
+      stored?.status === 'cancelled',
+    )
+  }
+
+  /** `run(undefined, { background: true })`: leaves a running run to the workers, now. */
+  async #handOff(): Promise<void> {
+    const run = this.#run
+    if (run.status !== 'running') return
+    const lease = run.lease
+    if (lease && lease.owner !== this.#ctx.host.owner && lease.until.getTime() > Date.now()) return
+    this.dispose()
+    await this.#ctx.writer.write({}, { scheduling: { lease: null, wake: 'now', notify: true } })
   }
 
   /** Nothing to do right now: waiting for people, or asleep until a deadline not yet reached. */

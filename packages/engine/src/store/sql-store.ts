@@ -196,7 +196,12 @@ export class SqlStore implements Store {
     return rows.length === 1
   }
 
-  async claim(owner: string, limit: number, leaseMs: number): Promise<string[]> {
+  async claim(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    workflows: readonly string[],
+  ): Promise<string[]> {
     const { rows } = await sql<{ id: string }>`
       UPDATE holdpoint.runs AS r
       SET lease_owner = ${owner},
@@ -206,6 +211,8 @@ export class SqlStore implements Store {
       FROM (
         SELECT id FROM holdpoint.runs
         WHERE wake_at <= now() AND status IN ('running', 'waiting_for_input')
+          AND (lease_until IS NULL OR lease_until <= now())
+          AND workflow || '@' || version = ANY(${workflows}::text[])
         ORDER BY wake_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
@@ -219,7 +226,7 @@ export class SqlStore implements Store {
     const { rows } = await sql<{ id: string }>`
       UPDATE holdpoint.runs
       SET lease_until = now() + ${leaseMs}::int * interval '1 millisecond',
-          wake_at = now() + ${leaseMs}::int * interval '1 millisecond'
+          wake_at = GREATEST(wake_at, now() + ${leaseMs}::int * interval '1 millisecond')
       WHERE id = ${runId} AND lease_owner = ${owner} AND status = 'running'
       RETURNING id`.execute(this.#db)
     return rows.length === 1

@@ -215,9 +215,15 @@ export interface Store {
   listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]>
   /**
    * Leases up to `limit` runs whose wake time has come (`FOR UPDATE SKIP LOCKED`) to `owner`
-   * for `leaseMs`, and returns their ids.
+   * for `leaseMs`, and returns their ids. Only runs of the given workflow versions (`id@version`)
+   * are claimed: a process never takes a run it cannot execute.
    */
-  claim(owner: string, limit: number, leaseMs: number): Promise<string[]>
+  claim(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    workflows: readonly string[],
+  ): Promise<string[]>
   /** Extends `owner`'s lease on a running run; `false` when the lease was lost or the run stopped running. */
   renewLease(runId: string, owner: string, leaseMs: number): Promise<boolean>
   /** Calls `onWake` when some run becomes runnable now; resolves to a function that stops listening. */

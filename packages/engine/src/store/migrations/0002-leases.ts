@@ -9,4 +9,10 @@ export const statements = [
      ADD COLUMN lease_until timestamptz,
      ADD COLUMN wake_at timestamptz`,
   `CREATE INDEX runs_wake_idx ON holdpoint.runs (wake_at) WHERE wake_at IS NOT NULL`,
+  // Runs from before leases: running ones are runnable now; waiting ones wake at their first deadline.
+  `UPDATE holdpoint.runs SET wake_at = now() WHERE status = 'running'`,
+  `UPDATE holdpoint.runs r SET wake_at = q.first
+     FROM (SELECT run_id, min(expires_at) AS first FROM holdpoint.requests
+            WHERE status = 'open' AND expires_at IS NOT NULL GROUP BY run_id) q
+    WHERE r.id = q.run_id AND r.status = 'waiting_for_input'`,
 ]
