@@ -90,9 +90,27 @@ export function storeFlags(values: {
  * ```
  */
 export function positiveInteger(name: string, value: string, usage: string): number {
+  return integerAtLeast(name, value, 1, usage)
+}
+
+/**
+ * Parses an integer option of at least `min`, or throws a `UsageError`.
+ *
+ * @example
+ * ```ts
+ * integerAtLeast('--lease-ms', '5000', 100, usage) // 5000
+ * ```
+ */
+export function integerAtLeast(name: string, value: string, min: number, usage: string): number {
   const n = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${name} must be a positive integer, got "${value}".`, usage)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    const wanted =
+      min === 1
+        ? 'a positive integer'
+        : min === 0
+          ? 'a non-negative integer'
+          : `an integer of at least ${min}`
+    throw new UsageError(`${name} must be ${wanted}, got "${value}".`, usage)
   }
   return n
 }

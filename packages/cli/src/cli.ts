@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.js'
 import { inputCommand } from './commands/input.js'
 import { migrateCommand } from './commands/migrate.js'
 import { runsCommand } from './commands/runs.js'
+import { workerCommand } from './commands/worker.js'
 import { print } from './format.js'
 
 /** Usage of `holdpoint`. */
@@ -20,8 +21,11 @@ Commands:
   runs ls                     list runs and the requests they wait on
   runs show <run-id>          show a run's state, pending requests and history
   input <run-id> <id>=<json>  answer a run's requests and run it on
+  worker                      claim runnable runs and run them (background starts
+                              and answers, due deadlines and sleeps, runs of dead
+                              processes) until SIGTERM or SIGINT
 
-migrate, runs and input read ./holdpoint.config.ts (or .mts, .js, .mjs; --config PATH):
+migrate, runs, input and worker read ./holdpoint.config.ts (or .mts, .js, .mjs; --config PATH):
   export default defineConfig({ workflows: [...], databaseUrl?: '...' })
 Their store is --database-url URL or --data-dir DIR (embedded PGlite), else the
 config's databaseUrl, else its dataDir, else the embedded PGlite store in ./.holdpoint.
@@ -33,6 +37,7 @@ const commands = new Map<string, (argv: readonly string[]) => Promise<number>>([
   ['migrate', migrateCommand],
   ['runs', runsCommand],
   ['input', inputCommand],
+  ['worker', workerCommand],
 ])
 
 /**

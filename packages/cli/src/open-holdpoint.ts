@@ -40,20 +40,36 @@ export function chooseStore(
 }
 
 /**
- * Opens the chosen store. `pg` is loaded only for Postgres.
+ * Opens the chosen store. `pg` is loaded only for Postgres. A command makes a few queries at a
+ * time, so its Postgres pool is small (`maxConnections`, default 2) unless it asks for more.
  *
  * @example
  * ```ts
  * const store = await openStore({ kind: 'postgres', url: 'postgres://localhost/app' })
  * ```
  */
-export async function openStore(where: StoreChoice): Promise<SqlStore> {
+export async function openStore(
+  where: StoreChoice,
+  options: { maxConnections?: number } = {},
+): Promise<SqlStore> {
   if (where.kind === 'pglite') {
     const { pgliteStore } = await import('holdpoint/pglite')
     return pgliteStore({ dataDir: where.dataDir })
   }
   const { postgresStore } = await import('holdpoint/postgres')
-  return postgresStore({ connectionString: where.url, maxConnections: 2 })
+  return postgresStore({ connectionString: where.url, maxConnections: options.maxConnections ?? 2 })
+}
+
+/** How `openProject` should open the project. */
+export interface OpenOptions {
+  /** Fail without a config file. */
+  needsConfig: boolean
+  /** Fail when the embedded store was never created, instead of creating an empty one. */
+  mustExist: boolean
+  /** `createHoldpoint({ leaseMs })`; the engine's default when absent. */
+  leaseMs?: number
+  /** The Postgres pool size (see `openStore`). */
+  maxConnections?: number
 }
 
 /**
@@ -70,7 +86,7 @@ export async function openStore(where: StoreChoice): Promise<SqlStore> {
 export async function openProject(
   flags: StoreFlags,
   cwd: string,
-  options: { needsConfig: boolean; mustExist: boolean },
+  options: OpenOptions,
 ): Promise<OpenedProject> {
   const configPath = findConfig(cwd, flags.config)
   if (configPath === undefined && options.needsConfig) {
@@ -86,8 +102,12 @@ export async function openProject(
       `No Holdpoint database at ${where.dataDir}. Start a run there first, or pass --database-url or --data-dir.`,
     )
   }
-  const store = await openStore(where)
-  const hp = createHoldpoint({ workflows: config?.workflows ?? [], store })
+  const store = await openStore(where, { maxConnections: options.maxConnections })
+  const hp = createHoldpoint({
+    workflows: config?.workflows ?? [],
+    store,
+    leaseMs: options.leaseMs,
+  })
   return { hp, store, where, configPath }
 }
 

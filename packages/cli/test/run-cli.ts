@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -40,4 +40,74 @@ export function runCli(
     )
     child.stdin?.end()
   })
+}
+
+/** A CLI process left running: its output so far, and how it ends. */
+export interface SpawnedCli {
+  readonly child: ChildProcess
+  /** Everything written to stderr so far. */
+  stderr(): string
+  /** Resolves with the first stderr match of `pattern`; rejects after `timeoutMs` or on exit. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  /** Resolves with the exit code (or the signal that killed it). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/**
+ * Starts `holdpoint …` from source in a child process and leaves it running, for long-lived
+ * commands such as `worker`. Kill what you spawn.
+ */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): SpawnedCli {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@holdpoint/source', '--import', tsx, main, ...args],
+    {
+      cwd: options.cwd ?? fixturesDir,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let stderr = ''
+  const listeners = new Set<() => void>()
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+    for (const listener of listeners) listener()
+  })
+  child.stdout.resume()
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  return {
+    child,
+    stderr: () => stderr,
+    exited,
+    waitForStderr(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = stderr.match(pattern)
+          if (match) done(() => resolve(match))
+        }
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`No ${String(pattern)} on stderr:\n${stderr}`))),
+          timeoutMs,
+        )
+        const done = (settle: () => void): void => {
+          clearTimeout(timer)
+          listeners.delete(check)
+          settle()
+        }
+        listeners.add(check)
+        void exited.then(() => {
+          check()
+          if (listeners.has(check)) {
+            done(() => reject(new Error(`Exited before ${String(pattern)}; stderr:\n${stderr}`)))
+          }
+        })
+        check()
+      })
+    },
+  }
 }

@@ -15,8 +15,8 @@
  *   `await`, where the node can catch it and, say, escalate to someone else.
  * - An answer that arrives before the deadline wins, exactly as if there were no deadline.
  *
- * Here the caller's `run()` fires a due deadline; a background worker that fires them by itself
- * is a separate piece of Holdpoint and is not needed to see the semantics.
+ * In production a worker (`hp.worker()`) fires due deadlines by itself; here the caller's `run()`
+ * fires them, with a test clock, which shows the same semantics without waiting.
  */
 import { HoldpointError, defineWorkflow } from 'holdpoint'
 import { z } from 'zod'
