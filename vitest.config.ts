@@ -19,6 +19,7 @@ export default defineConfig({
         test: { name: 'examples', include: ['packages/examples/test/**/*.test.ts'] },
       },
       { extends: true, test: { name: 'system', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'bench', include: ['packages/bench/test/**/*.test.ts'] } },
     ],
   },
 })

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util'
+
+/** The benchmark's phases, in the order they run. */
+export const PHASES = ['A', 'B', 'S', 'L'] as const
+export type Phase = (typeof PHASES)[number]
+
+/** The stores the benchmark can run against. */
+export const STORES = ['postgres', 'pglite'] as const
+export type StoreKind = (typeof STORES)[number]
+
+/** Phase L's run count; smaller only when `--n` is. */
+export const LATENCY_RUNS = 200
+
+/** What `main.ts` was asked to do. */
+export interface BenchOptions {
+  store: StoreKind
+  /** Runs per phase (L uses at most `LATENCY_RUNS`). */
+  n: number
+  /** Most runs in flight (L always uses 1). */
+  c: number
+  reps: number
+  phases: Phase[]
+  /** Connections of the Postgres store's pool; `undefined` keeps the store's default. */
+  pool: number | undefined
+  /** When set, each phase-B process writes a V8 CPU profile of its timed work here. */
+  cpuProfDir: string | undefined
+}
+
+/** The usage text, printed for `--help` and for bad arguments. */
+export const USAGE = `Usage: pnpm bench [options]
+  --store postgres|pglite  the store (default postgres; Postgres from DATABASE_URL or 127.0.0.1:5432)
+  --n N                    runs per phase (default 500; phase L uses min(N, ${LATENCY_RUNS}))
+  --c C                    most runs in flight (default 32; phase L uses 1)
+  --reps R                 repetitions; each figure is the median over them (default 3)
+  --phases A,B,S,L         phases to run (default all)
+  --pool P                 Postgres connections per process (default: the store's default)
+  --cpu-prof-dir DIR       write a V8 CPU profile of phase B's timed work (one per repetition) to DIR`
+
+/** Parses the command line; throws an `Error` carrying the usage text on bad input. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      store: { type: 'string', default: 'postgres' },
+      n: { type: 'string', default: '500' },
+      c: { type: 'string', default: '32' },
+      reps: { type: 'string', default: '3' },
+      phases: { type: 'string', default: PHASES.join(',') },
+      pool: { type: 'string' },
+      'cpu-prof-dir': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  const store = values.store as StoreKind
+  if (!STORES.includes(store)) throw usageError(`--store must be one of ${STORES.join(', ')}`)
+  const phases = values.phases.split(',').map((p) => p.trim().toUpperCase())
+  for (const phase of phases) {
+    if (!PHASES.includes(phase as Phase)) throw usageError(`unknown phase "${phase}"`)
+  }
+  if (phases.includes('B') && !phases.includes('A')) {
+    // B resumes the runs A paused; without A there is nothing to resume.
+    throw usageError('phase B needs phase A')
+  }
+  return {
+    store,
+    n: positive(values.n, '--n'),
+    c: positive(values.c, '--c'),
+    reps: positive(values.reps, '--reps'),
+    phases: PHASES.filter((p) => phases.includes(p)),
+    pool: values.pool === undefined ? undefined : positive(values.pool, '--pool'),
+    cpuProfDir: values['cpu-prof-dir'],
+  }
+}
+
+function positive(text: string, name: string): number {
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw usageError(`${name} must be a positive integer`)
+  return value
+}
+
+function usageError(message: string): Error {
+  return new Error(`${message}\n\n${USAGE}`)
+}

@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, inject, it } from 'vitest'
+import { packageOf } from '../src/profile-summary.js'
+import { median, percentile } from '../src/stats.js'
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+
+/** The fields BENCH_SPEC.md asks for, in its order. */
+const specFields = [
+  'system',
+  'version',
+  'store',
+  'phase',
+  'N',
+  'C',
+  'wall_s',
+  'runs_per_s',
+  'p50_ms',
+  'p99_ms',
+  'db_bytes_per_run',
+  'rows_per_run',
+  'txns_per_run',
+  'draft_execs',
+  'review_pre_pause_execs',
+  'correct',
+]
+
+describe('pnpm bench', () => {
+  // Timings are not asserted: the machine is shared, so only shape and counts are stable.
+  it('runs every phase once against Postgres and prints one report line per phase', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@holdpoint/source', '--import', 'tsx', main, '--store', 'postgres'].concat([
+        '--n',
+        '20',
+        '--c',
+        '4',
+        '--reps',
+        '1',
+      ]),
+      { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
+    )
+    const lines = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+
+    expect(lines.map((l) => l.phase)).toEqual(['A', 'B', 'S', 'L'])
+    for (const line of lines) {
+      expect(Object.keys(line).slice(0, specFields.length)).toEqual(specFields)
+      expect(line).toMatchObject({ system: 'holdpoint', store: 'postgres', N: 20, correct: true })
+      expect(line.version).toEqual(expect.any(String))
+      for (const field of ['wall_s', 'runs_per_s', 'p50_ms', 'p99_ms', 'txns_per_run']) {
+        expect(line[field], field).toEqual(expect.any(Number))
+      }
+      expect(line.db_bytes_per_run).toBeGreaterThan(0)
+      // Every run leaves its row, its request and its history behind.
+      expect(line.rows_per_run).toBeGreaterThanOrEqual(2)
+      // `draft` starts once per run in every phase: completed nodes are never replayed.
+      expect(line.draft_execs).toBe(20)
+    }
+    const [a, b, s, l] = lines
+    expect(a).toMatchObject({ C: 4, review_pre_pause_execs: 20 })
+    // A fresh process resumes by replaying `review` up to its pause: once in P1, once in P2.
+    expect(b).toMatchObject({ C: 4, review_pre_pause_execs: 40, start_p50_ms: null })
+    // The same process still holds the paused node and resumes it after its `await`.
+    expect(s).toMatchObject({ C: 4, review_pre_pause_execs: 20 })
+    expect(l).toMatchObject({ C: 1, review_pre_pause_execs: 20 })
+    expect(l?.start_p50_ms).toEqual(expect.any(Number))
+  }, 180_000)
+})
+
+describe('stats', () => {
+  it('takes nearest-rank percentiles and medians', () => {
+    const values = Array.from({ length: 200 }, (_, i) => 200 - i)
+    expect(percentile(values, 50)).toBe(100)
+    expect(percentile(values, 99)).toBe(198)
+    expect(percentile([7], 99)).toBe(7)
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 2, 3])).toBe(2.5)
+  })
+})
+
+describe('profile summary', () => {
+  it('attributes source files to packages', () => {
+    const frame = (url: string, functionName = 'f') => ({ url, functionName, lineNumber: 0 })
+    expect(packageOf(frame('file:///w/node_modules/.pnpm/pg@8/node_modules/pg/lib/a.js'))).toBe(
+      'pg',
+    )
+    expect(packageOf(frame('file:///w/node_modules/@electric-sql/pglite/dist/x.js'))).toBe(
+      '@electric-sql/pglite',
+    )
+    expect(packageOf(frame('file:///w/packages/engine/src/holdpoint.ts'))).toBe('holdpoint')
+    expect(packageOf(frame('node:net'))).toBe('node (built-in modules)')
+    expect(packageOf(frame('wasm://wasm/022a9842'))).toBe('@electric-sql/pglite (wasm)')
+    expect(packageOf(frame('', '(garbage collector)'))).toBe('(garbage collector)')
+  })
+})
