@@ -1,4 +1,4 @@
-import { isWorkflow, type AnyWorkflow, type Workflow } from './definition/workflow.js'
+import type { AnyWorkflow, Workflow } from './definition/workflow.js'
 import type { AwaitingInput } from './definition/request-input.js'
 import {
   InvalidDefinitionError,
@@ -6,14 +6,12 @@ import {
   RunNotFoundError,
   StoreClosedError,
   StoreUnavailableError,
-  VersionMismatchError,
-  WorkflowNotFoundError,
 } from './errors.js'
 import { toJson, type JsonObject, type JsonValue } from './json.js'
 import { resolveLimits, type PayloadLimits, type ResolvedLimits } from './limits.js'
-import { MachineDriver } from './runtime/machine-driver.js'
 import { toAwaitingInput } from './runtime/awaiting-input.js'
 import { uuidv7 } from './runtime/uuid.js'
+import { label, WorkflowRegistry } from './workflow-registry.js'
 import { writeToken } from './runtime/write-token.js'
 import { validateState } from './runtime/validate-state.js'
 import type { EngineHost } from './runtime/engine-host.js'
@@ -88,11 +86,6 @@ type InputFor<W extends readonly AnyWorkflow[], Id> =
 type StateFor<W extends readonly AnyWorkflow[], Id> =
   Extract<W[number], { id: Id }> extends Workflow<string, unknown, infer S> ? S : never
 
-interface Registered {
-  workflow: AnyWorkflow
-  driver: MachineDriver
-}
-
 /**
  * The entry point: registers workflows over a store, starts runs and loads them.
  *
@@ -113,7 +106,7 @@ export function createHoldpoint<const TWorkflows extends readonly AnyWorkflow[]>
 
 /** Registered workflows over one store. Make one with `createHoldpoint`. */
 export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyWorkflow[]> {
-  readonly #registry = new Map<string, Map<number, Registered>>()
+  readonly #registry: WorkflowRegistry
   readonly #engines = new Map<string, WorkflowEngine<JsonObject>>()
   readonly #liveRuns: number
   readonly #now: () => Date
@@ -128,26 +121,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 
   /** @internal Use `createHoldpoint`. */
   constructor(options: HoldpointOptions<TWorkflows>) {
-    if (!Array.isArray(options.workflows)) {
-      throw new InvalidDefinitionError(
-        'createHoldpoint needs `workflows`: an array of defineWorkflow(…) results.',
-      )
-    }
-    for (const workflow of options.workflows) {
-      if (!isWorkflow(workflow)) {
-        throw new InvalidDefinitionError(
-          'Every entry of `workflows` must come from defineWorkflow().',
-        )
-      }
-      const versions = this.#registry.get(workflow.id) ?? new Map<number, Registered>()
-      if (versions.has(workflow.version)) {
-        throw new InvalidDefinitionError(
-          `Workflow "${workflow.id}" version ${workflow.version} is registered twice.`,
-        )
-      }
-      versions.set(workflow.version, { workflow, driver: new MachineDriver(workflow.machine) })
-      this.#registry.set(workflow.id, versions)
-    }
+    this.#registry = new WorkflowRegistry(options.workflows)
     this.#explicitStore = options.store
     this.#liveRuns = options.liveRuns ?? 1000
     this.#now = options.now ?? (() => new Date())
@@ -174,9 +148,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 
   /** The registered workflows. */
   get workflows(): AnyWorkflow[] {
-    return [...this.#registry.values()].flatMap((versions) =>
-      [...versions.values()].map((r) => r.workflow),
-    )
+    return this.#registry.all()
   }
 
   /**
@@ -189,7 +161,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     startOptions: StartOptions<StateFor<TWorkflows, Id>> = {},
   ): Promise<WorkflowEngine<StateFor<TWorkflows, Id> & JsonObject>> {
     const options = startOptions ?? {}
-    const { workflow, driver } = this.#resolve(workflowId, options.version)
+    const { workflow, driver } = this.#registry.resolve(workflowId, options.version)
     const parsedInput = workflow.inputSchema
       ? workflow.inputSchema.safeParse(input)
       : { success: true as const, data: input }
@@ -283,7 +255,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     const store = await this.store()
     const run = typeof runId === 'string' ? await store.loadRun(runId) : undefined
     if (!run) throw new RunNotFoundError(label(runId))
-    this.#resolve(run.workflowId, run.version)
+    this.#registry.resolve(run.workflowId, run.version)
     const known = this.#engines.get(run.id)
     if (known && (known.rowVersion === run.rowVersion || known.busy)) {
       this.#touch(run.id, known)
@@ -370,22 +342,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     else await this.#explicitStore?.close()
   }
 
-  #resolve(workflowId: string, version?: number): Registered {
-    const versions = this.#registry.get(workflowId)
-    if (!versions) throw new WorkflowNotFoundError(label(workflowId), [...this.#registry.keys()])
-    if (version === undefined) return versions.get(Math.max(...versions.keys())) as Registered
-    const found = versions.get(version)
-    if (!found)
-      throw new VersionMismatchError(
-        workflowId,
-        typeof version === 'number' ? version : Number.NaN,
-        [...versions.keys()].sort((a, b) => a - b),
-      )
-    return found
-  }
-
   #host(store: Store, workflowId: string, version: number): EngineHost {
-    const { workflow, driver } = this.#resolve(workflowId, version)
+    const { workflow, driver } = this.#registry.resolve(workflowId, version)
     return {
       store,
       workflow,
@@ -420,13 +378,4 @@ export type { ExecutionState }
 
 function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505'
-}
-
-/** A printable form of a caller's value, even one without a prototype or with a throwing toString. */
-function label(value: unknown): string {
-  try {
-    return String(value)
-  } catch {
-    return Object.prototype.toString.call(value)
-  }
 }

@@ -2,17 +2,14 @@ import type { z } from 'zod'
 import type { NodeContext } from '../definition/node-context.js'
 import type { RequestInputOptions } from '../definition/request-input.js'
 import {
-  InputTimeoutError,
+  HoldpointError,
   InvalidDefinitionError,
-  InvalidInputError,
   NondeterminismError,
-  RunCancelledError,
   StepKeyReusedError,
 } from '../errors.js'
-import type { HoldpointError } from '../errors.js'
-import { toJson, type JsonObject, type JsonValue } from '../json.js'
+import { toJson, type JsonObject } from '../json.js'
 import type { Store, StoredRequest, StoredStep } from '../store/store.js'
-import { jsonSchemaOf } from './json-schema.js'
+import { answerOf, newRequest } from './request-record.js'
 import type { MachineDriver } from './machine-driver.js'
 import { retryUnavailable } from './store-retry.js'
 
@@ -210,18 +207,7 @@ export class NodeExecution {
 
   /** The value a stored answer gives the body; throws what the body should see instead. */
   static answerOf(request: StoredRequest, schema: z.ZodType | undefined, runId: string): unknown {
-    switch (request.status) {
-      case 'answered':
-        return parseAnswer(request, schema)
-      case 'expired':
-        if (request.spec.default)
-          return parseAnswer({ ...request, answer: request.spec.default.value }, schema)
-        throw new InputTimeoutError(request.requestId, request.expiresAt ?? request.createdAt)
-      case 'closed':
-        throw new RunCancelledError(runId, undefined)
-      case 'open':
-        throw new Error(`Request "${request.requestId}" has no answer yet.`)
-    }
+    return answerOf(request, schema, runId)
   }
 
   #finish(result: Extract<NodeOutcome, { kind: 'completed' | 'failed' }>): void {
@@ -233,6 +219,16 @@ export class NodeExecution {
   #failFatally(error: HoldpointError): never {
     this.#fatal ??= error
     throw error
+  }
+
+  /** Runs `fn`; a definition error it throws fails the node even if the body catches it. */
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (error) {
+      if (HoldpointError.is(error, 'INVALID_DEFINITION')) this.#failFatally(error)
+      throw error
+    }
   }
 
   #requestInput(options: RequestInputOptions): Promise<unknown> {
@@ -278,9 +274,17 @@ export class NodeExecution {
     }
     if (recorded && recorded.status !== 'open') {
       this.#consumeReplay(recorded)
-      return NodeExecution.answerOf(recorded, options.schema, this.#options.runId)
+      return answerOf(recorded, options.schema, this.#options.runId)
     }
-    const request = recorded ?? this.#newRequest(requestId, seq, options)
+    const request =
+      recorded ??
+      this.#guard(() =>
+        newRequest(
+          { nodeId: this.nodeId, visit: this.visit, requestId, seq },
+          options,
+          this.#options.now(),
+        ),
+      )
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, {
         request,
@@ -291,38 +295,6 @@ export class NodeExecution {
       })
       this.#schedulePause()
     })
-  }
-
-  #newRequest(requestId: string, seq: number, options: RequestInputOptions): StoredRequest {
-    const now = this.#options.now()
-    const timeoutMs = options.timeoutMs
-    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
-      this.#failFatally(
-        new InvalidDefinitionError(
-          `Request "${requestId}": timeoutMs must be a non-negative number.`,
-        ),
-      )
-    }
-    const spec: StoredRequest['spec'] = { inputType: options.inputType ?? 'text' }
-    if (options.prompt !== undefined)
-      spec.prompt = toJson(String(options.prompt), 'A request prompt') as string
-    if (options.options !== undefined)
-      spec.options = toJson(options.options, 'Request options') as JsonValue[]
-    if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)
-    if (options.default !== undefined)
-      spec.default = { value: toJson(options.default, 'A request default') }
-    return {
-      nodeId: this.nodeId,
-      visit: this.visit,
-      requestId,
-      seq,
-      spec,
-      status: 'open',
-      answer: undefined,
-      answeredAt: null,
-      expiresAt: timeoutMs === undefined ? null : new Date(now.getTime() + timeoutMs),
-      createdAt: now,
-    }
   }
 
   /** A node is paused once it has waited on unanswered requests through a full turn of the event loop. */
@@ -407,19 +379,4 @@ export class NodeExecution {
       this.#replayRemaining--
     }
   }
-}
-
-function parseAnswer(request: StoredRequest, schema: z.ZodType | undefined): unknown {
-  const answer = request.answer ?? null
-  if (!schema) return answer
-  const parsed = schema.safeParse(answer)
-  if (parsed.success) return parsed.data
-  throw new InvalidInputError(
-    parsed.error.issues.map((i) => ({
-      requestId: request.requestId,
-      path: i.path,
-      message: i.message,
-      code: i.code,
-    })),
-  )
 }

@@ -1,19 +1,32 @@
-import { sql, type Kysely, type Selectable } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { SchemaTooNewError, SchemaTooOldError, StoreClosedError } from '../errors.js'
-import type { JsonValue } from '../json.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
 import type { Database } from './schema.js'
+import {
+  answerRow,
+  json,
+  jsonOrNull,
+  requestRow,
+  toRequest,
+  toStep,
+  type RunRow,
+  type StepRow,
+} from './rows.js'
+import {
+  WAKE_CHANNEL,
+  insertEvents,
+  notifyColumn,
+  schedulingValues,
+  type Listen,
+} from './sql-fragments.js'
 import type {
   Checkpoint,
   NewRun,
   NewRunEvent,
-  RequestSpec,
-  RequestStatus,
   RunEvent,
   RunFilter,
   RunSummary,
-  Scheduling,
   Store,
   StoredRequest,
   StoredRun,
@@ -349,125 +362,4 @@ export class SqlStore implements Store {
     this.#closed = true
     await this.#onClose()
   }
-}
-
-interface RequestRow {
-  node: string
-  visit: number
-  request_id: string
-  seq: number
-  spec: RequestSpec
-  status: RequestStatus
-  answer: JsonValue | null
-  answered_at: Date | string | null
-  expires_at: Date | string | null
-  created_at: Date | string
-}
-
-interface StepRow {
-  node: string
-  visit: number
-  key: string
-  seq: number
-  result: JsonValue | null
-}
-
-type RunRow = Selectable<Database['holdpoint.runs']> & {
-  requests: RequestRow[]
-  steps: StepRow[]
-}
-
-function toRequest(row: RequestRow): StoredRequest {
-  const answered =
-    row.status === 'answered' || (row.status === 'expired' && row.spec.default !== undefined)
-  return {
-    nodeId: row.node,
-    visit: row.visit,
-    requestId: row.request_id,
-    seq: row.seq,
-    spec: row.spec,
-    status: row.status,
-    answer: answered ? (row.answer ?? null) : undefined,
-    answeredAt: toDate(row.answered_at),
-    expiresAt: toDate(row.expires_at),
-    createdAt: toDate(row.created_at) ?? new Date(0),
-  }
-}
-
-function toStep(row: StepRow): StoredStep {
-  return {
-    nodeId: row.node,
-    visit: row.visit,
-    key: row.key,
-    seq: row.seq,
-    result: row.result ?? undefined,
-  }
-}
-
-function requestRow(q: StoredRequest): Record<string, unknown> {
-  return {
-    node: q.nodeId,
-    visit: q.visit,
-    request_id: q.requestId,
-    seq: q.seq,
-    spec: q.spec,
-    expires_at: q.expiresAt?.toISOString() ?? null,
-    created_at: q.createdAt.toISOString(),
-  }
-}
-
-function answerRow(a: Checkpoint['answers'][number]): Record<string, unknown> {
-  return {
-    node: a.nodeId,
-    visit: a.visit,
-    request_id: a.requestId,
-    status: a.status,
-    answer: a.answer ?? null,
-  }
-}
-
-/** The channel `NOTIFY` wakes workers on. */
-export const WAKE_CHANNEL = 'holdpoint_wake'
-
-/** Subscribes to a notification channel; resolves to a function that unsubscribes. */
-export type Listen = (channel: string, onNotify: () => void) => Promise<() => Promise<void>>
-
-function schedulingValues(s: Scheduling) {
-  const leaseUntil = s.lease
-    ? sql`now() + ${s.lease.ms}::int * interval '1 millisecond'`
-    : sql`NULL::timestamptz`
-  const wakeAt =
-    s.wake === null
-      ? sql`NULL::timestamptz`
-      : s.wake === 'now'
-        ? sql`now()`
-        : s.wake === 'lease'
-          ? leaseUntil
-          : sql`${s.wake}::timestamptz`
-  return sql`${s.lease?.owner ?? null}::text, ${leaseUntil}, ${wakeAt}`
-}
-
-function notifyColumn(s: Scheduling) {
-  return s.notify ? sql`, pg_notify(${WAKE_CHANNEL}, '')` : sql``
-}
-
-function insertEvents(events: readonly NewRunEvent[], at: Date) {
-  if (events.length === 0) return sql``
-  return sql`, history AS (
-    INSERT INTO holdpoint.events (run_id, seq, type, data, at)
-    SELECT run.id, run.event_seq - ${events.length} + e.ord::int, e.value->>'type', e.value->'data', ${at}
-    FROM run, jsonb_array_elements(${json(events)}::jsonb) WITH ORDINALITY AS e(value, ord)
-  )`
-}
-
-function toDate(value: Date | string | null): Date | null {
-  return value === null ? null : value instanceof Date ? value : new Date(value)
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value)
-}
-
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value)
 }

@@ -1,0 +1,75 @@
+import type { z } from 'zod'
+import type { RequestInputOptions } from '../definition/request-input.js'
+import {
+  InputTimeoutError,
+  InvalidDefinitionError,
+  InvalidInputError,
+  RunCancelledError,
+} from '../errors.js'
+import { toJson, type JsonValue } from '../json.js'
+import type { StoredRequest } from '../store/store.js'
+import { jsonSchemaOf } from './json-schema.js'
+
+/** A request as first asked: what it asks for, stored once, with its deadline if any. */
+export function newRequest(
+  at: { nodeId: string; visit: number; requestId: string; seq: number },
+  options: RequestInputOptions,
+  now: Date,
+): StoredRequest {
+  const { timeoutMs } = options
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+    throw new InvalidDefinitionError(
+      `Request "${at.requestId}": timeoutMs must be a non-negative number.`,
+    )
+  }
+  const spec: StoredRequest['spec'] = { inputType: options.inputType ?? 'text' }
+  if (options.prompt !== undefined)
+    spec.prompt = toJson(String(options.prompt), 'A request prompt') as string
+  if (options.options !== undefined)
+    spec.options = toJson(options.options, 'Request options') as JsonValue[]
+  if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)
+  if (options.default !== undefined)
+    spec.default = { value: toJson(options.default, 'A request default') }
+  return {
+    ...at,
+    spec,
+    status: 'open',
+    answer: undefined,
+    answeredAt: null,
+    expiresAt: timeoutMs === undefined ? null : new Date(now.getTime() + timeoutMs),
+    createdAt: now,
+  }
+}
+
+/**
+ * The value a stored request gives the node: its answer (or, once expired, its default) parsed
+ * by the request's schema; `INPUT_TIMEOUT` when it expired without a default; `RUN_CANCELLED`
+ * when the run was cancelled.
+ */
+export function answerOf(
+  request: StoredRequest,
+  schema: z.ZodType | undefined,
+  runId: string,
+): unknown {
+  switch (request.status) {
+    case 'answered':
+      return parseAnswer(request.requestId, request.answer ?? null, schema)
+    case 'expired':
+      if (request.spec.default)
+        return parseAnswer(request.requestId, request.spec.default.value, schema)
+      throw new InputTimeoutError(request.requestId, request.expiresAt ?? request.createdAt)
+    case 'closed':
+      throw new RunCancelledError(runId, undefined)
+    case 'open':
+      throw new Error(`Request "${request.requestId}" has no answer yet.`)
+  }
+}
+
+function parseAnswer(requestId: string, answer: JsonValue, schema: z.ZodType | undefined): unknown {
+  if (!schema) return answer
+  const parsed = schema.safeParse(answer)
+  if (parsed.success) return parsed.data
+  throw new InvalidInputError(
+    parsed.error.issues.map((i) => ({ requestId, path: i.path, message: i.message, code: i.code })),
+  )
+}

@@ -1,0 +1,94 @@
+import type { Selectable } from 'kysely'
+import type { JsonValue } from '../json.js'
+import type { Database } from './schema.js'
+import type { Checkpoint, RequestSpec, RequestStatus, StoredRequest, StoredStep } from './store.js'
+
+// Rows as the database returns them, and values as statements take them.
+
+export interface RequestRow {
+  node: string
+  visit: number
+  request_id: string
+  seq: number
+  spec: RequestSpec
+  status: RequestStatus
+  answer: JsonValue | null
+  answered_at: Date | string | null
+  expires_at: Date | string | null
+  created_at: Date | string
+}
+
+export interface StepRow {
+  node: string
+  visit: number
+  key: string
+  seq: number
+  result: JsonValue | null
+}
+
+export type RunRow = Selectable<Database['holdpoint.runs']> & {
+  requests: RequestRow[]
+  steps: StepRow[]
+}
+
+export function toRequest(row: RequestRow): StoredRequest {
+  const answered =
+    row.status === 'answered' || (row.status === 'expired' && row.spec.default !== undefined)
+  return {
+    nodeId: row.node,
+    visit: row.visit,
+    requestId: row.request_id,
+    seq: row.seq,
+    spec: row.spec,
+    status: row.status,
+    answer: answered ? (row.answer ?? null) : undefined,
+    answeredAt: toDate(row.answered_at),
+    expiresAt: toDate(row.expires_at),
+    createdAt: toDate(row.created_at) ?? new Date(0),
+  }
+}
+
+export function toStep(row: StepRow): StoredStep {
+  return {
+    nodeId: row.node,
+    visit: row.visit,
+    key: row.key,
+    seq: row.seq,
+    result: row.result ?? undefined,
+  }
+}
+
+export function requestRow(q: StoredRequest): Record<string, unknown> {
+  return {
+    node: q.nodeId,
+    visit: q.visit,
+    request_id: q.requestId,
+    seq: q.seq,
+    spec: q.spec,
+    expires_at: q.expiresAt?.toISOString() ?? null,
+    created_at: q.createdAt.toISOString(),
+  }
+}
+
+export function answerRow(a: Checkpoint['answers'][number]): Record<string, unknown> {
+  return {
+    node: a.nodeId,
+    visit: a.visit,
+    request_id: a.requestId,
+    status: a.status,
+    answer: a.answer ?? null,
+  }
+}
+
+/** Dates arrive as Date from columns and as ISO strings from `to_jsonb`. */
+export function toDate(value: Date | string | null): Date | null {
+  return value === null ? null : value instanceof Date ? value : new Date(value)
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value)
+}
+
+export function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value)
+}
