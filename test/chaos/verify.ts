@@ -1,4 +1,7 @@
 import pg from 'pg'
+import { load, type Data } from './database-snapshot.js'
+import { Verdict } from './verdict.js'
+import { indexData, requestKey, visitKey, type Index, type Resolutions } from './verify-index.js'
 import type { DeliveryEntry, LedgerEntry } from './ledger.js'
 import { isRawError, refusedOutcomes } from './outcomes.js'
 import { effectKeys } from './workload.js'
@@ -67,156 +70,6 @@ export async function verify(input: VerifyInput): Promise<ChaosReport> {
     effectReexec: verdict.effectReexec,
     violations: verdict.lines(),
     notes: verdict.notes,
-  }
-}
-
-interface RunRow {
-  id: string
-  status: string
-  node: string | null
-  visit: number
-  event_seq: number
-  input: { sleepMs?: number } | null
-  state: { notes?: unknown } | null
-  outputs: Record<string, unknown> | null
-  lease_owner?: string | null
-  lease_until?: string | null
-  wake_at?: string | null
-}
-
-interface EventRow {
-  run_id: string
-  seq: number
-  type: string
-  data: Record<string, unknown>
-  at: Date
-}
-
-interface RequestRow {
-  run_id: string
-  node: string
-  visit: number
-  request_id: string
-  status: string
-  answer: unknown
-  expires_at: Date | null
-}
-
-interface StepRow {
-  run_id: string
-  node: string
-  visit: number
-  key: string
-}
-
-interface EffectRow {
-  run_id: string
-  node: string
-  visit: number
-  key: string
-  role: string
-  at: Date
-  result_committed: boolean
-}
-
-interface Data {
-  runs: RunRow[]
-  events: EventRow[]
-  requests: RequestRow[]
-  steps: StepRow[]
-  effects: EffectRow[]
-}
-
-async function load(client: pg.Client): Promise<Data> {
-  // to_jsonb keeps this independent of columns later migrations add (lease, wake_at).
-  const runs = (
-    await client.query<{ row: RunRow }>('SELECT to_jsonb(r) AS row FROM holdpoint.runs r')
-  ).rows.map((r) => r.row)
-  const { rows: events } = await client.query<EventRow>(
-    'SELECT run_id, seq, type, data, at FROM holdpoint.events ORDER BY run_id, seq',
-  )
-  const { rows: requests } = await client.query<RequestRow>(
-    'SELECT run_id, node, visit, request_id, status, answer, expires_at FROM holdpoint.requests',
-  )
-  const { rows: steps } = await client.query<StepRow>(
-    'SELECT run_id, node, visit, key FROM holdpoint.steps',
-  )
-  const { rows: effects } = await client.query<EffectRow>(
-    'SELECT run_id, node, visit, key, role, at, result_committed FROM chaos.effects ORDER BY at',
-  )
-  return { runs, events, requests, steps, effects }
-}
-
-/** How often a request was resolved, by its history. */
-interface Resolutions {
-  received: number
-  expired: number
-  at: Date[]
-}
-
-/** The data, keyed for the checks. */
-interface Index {
-  data: Data
-  runs: Map<string, RunRow>
-  acknowledged: Set<string>
-  eventsByRun: Map<string, EventRow[]>
-  /** By `requestKey`. */
-  requests: Map<string, RequestRow>
-  requestsByRun: Map<string, RequestRow[]>
-  /** By `requestKey`. */
-  resolutions: Map<string, Resolutions>
-  /** Owners of each node completion, by `run node#visit`. */
-  completions: Map<string, string[]>
-  /** Delivery attempts by `requestKey`. */
-  deliveries: Map<string, DeliveryEntry[]>
-  /** Effect executions by `run node#visit key`. */
-  executions: Map<string, EffectRow[]>
-  /** Stored results of the workload's effects, as `run node#visit key`. */
-  results: Set<string>
-}
-
-function indexData(data: Data, input: VerifyInput): Index {
-  const resolutions = new Map<string, Resolutions>()
-  const completions = new Map<string, string[]>()
-  for (const event of data.events) {
-    if (event.type === 'input_received' || event.type === 'input_expired') {
-      const key = requestKey(event.run_id, String(event.data.requestId), Number(event.data.visit))
-      const r = resolutions.get(key) ?? { received: 0, expired: 0, at: [] }
-      if (event.type === 'input_received') r.received++
-      else r.expired++
-      r.at.push(event.at)
-      resolutions.set(key, r)
-    }
-    if (event.type === 'node_completed') {
-      const key = visitKey(event.run_id, String(event.data.node), Number(event.data.visit))
-      const owner = event.data.owner
-      completions.set(key, [
-        ...(completions.get(key) ?? []),
-        typeof owner === 'string' ? owner : '(none)',
-      ])
-    }
-  }
-  // Only the workload's own effects: the engine keeps internal steps too (a sleep's deadline).
-  const effectful = new Set<string>(Object.values(effectKeys))
-  return {
-    data,
-    runs: new Map(data.runs.map((r) => [r.id, r])),
-    acknowledged: new Set(input.ledger.flatMap((e) => (e.kind === 'started' ? [e.runId] : []))),
-    eventsByRun: groupBy(data.events, (e) => e.run_id),
-    requests: new Map(data.requests.map((q) => [requestKey(q.run_id, q.request_id, q.visit), q])),
-    requestsByRun: groupBy(data.requests, (q) => q.run_id),
-    resolutions,
-    completions,
-    deliveries: groupBy(
-      input.ledger.filter((e): e is DeliveryEntry => e.kind === 'delivery'),
-      (e) => requestKey(e.runId, e.requestId, e.visit),
-    ),
-    executions: groupBy(data.effects, (e) => `${visitKey(e.run_id, e.node, e.visit)} ${e.key}`),
-    results: new Set(
-      data.steps
-        .filter((s) => effectful.has(s.key))
-        .map((s) => `${visitKey(s.run_id, s.node, s.visit)} ${s.key}`),
-    ),
   }
 }
 
@@ -471,8 +324,6 @@ function checkLedger(index: Index, input: VerifyInput, verdict: Verdict): void {
 const clockSlackMs = 2
 /** Deliveries this close together count as simultaneous. */
 const simultaneousMs = 10
-/** Most examples of one kind of violation printed; the count is always exact. */
-const examplesPerKind = 20
 
 /** How many requests got intents from two different deliverers less than `simultaneousMs` apart. */
 function simultaneous(deliveries: ReadonlyMap<string, readonly DeliveryEntry[]>): number {
@@ -513,26 +364,6 @@ function attempted(entries: readonly DeliveryEntry[]): Attempt[] {
   return [...byId.values()]
 }
 
-function requestKey(runId: string, requestId: string, visit: number): string {
-  return `${runId} ${requestId}#${visit}`
-}
-
-function visitKey(runId: string, node: string, visit: number): string {
-  return `${runId} ${node}#${visit}`
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>()
-  for (const item of items) {
-    const k = key(item)
-    const list = groups.get(k)
-    if (list) list.push(item)
-    else groups.set(k, [item])
-  }
-  return groups
-}
-
-/** Structural JSON equality: jsonb does not keep key order. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b)
 }
@@ -546,30 +377,4 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
   }
   return JSON.stringify(value ?? null)
-}
-
-/** Counters and violations by kind, with a bounded number of examples each. */
-class Verdict {
-  lost = 0
-  doubleApplied = 0
-  stuck = 0
-  effectReexec = 0
-  readonly notes: string[] = []
-  readonly #kinds = new Map<string, { count: number; examples: string[] }>()
-
-  add(kind: string, example: string): void {
-    const entry = this.#kinds.get(kind) ?? { count: 0, examples: [] }
-    entry.count++
-    if (entry.examples.length < examplesPerKind) entry.examples.push(example)
-    this.#kinds.set(kind, entry)
-  }
-
-  lines(): string[] {
-    return [...this.#kinds].flatMap(([kind, { count, examples }]) => [
-      ...examples.map((e) => `violation: ${kind}: ${e}`),
-      ...(count > examples.length
-        ? [`violation: ${kind}: … and ${count - examples.length} more`]
-        : []),
-    ])
-  }
 }

@@ -1,0 +1,82 @@
+import type pg from 'pg'
+
+// What the verifier reads from the database after a chaos run, all at once.
+
+export interface RunRow {
+  id: string
+  status: string
+  node: string | null
+  visit: number
+  event_seq: number
+  input: { sleepMs?: number } | null
+  state: { notes?: unknown } | null
+  outputs: Record<string, unknown> | null
+  lease_owner?: string | null
+  lease_until?: string | null
+  wake_at?: string | null
+}
+
+export interface EventRow {
+  run_id: string
+  seq: number
+  type: string
+  data: Record<string, unknown>
+  at: Date
+}
+
+export interface RequestRow {
+  run_id: string
+  node: string
+  visit: number
+  request_id: string
+  status: string
+  answer: unknown
+  expires_at: Date | null
+}
+
+export interface StepRow {
+  run_id: string
+  node: string
+  visit: number
+  key: string
+}
+
+export interface EffectRow {
+  run_id: string
+  node: string
+  visit: number
+  key: string
+  role: string
+  at: Date
+  result_committed: boolean
+}
+
+export interface Data {
+  runs: RunRow[]
+  events: EventRow[]
+  requests: RequestRow[]
+  steps: StepRow[]
+  effects: EffectRow[]
+}
+
+export async function load(client: pg.Client): Promise<Data> {
+  // to_jsonb keeps this independent of columns later migrations add (lease, wake_at).
+  const runs = (
+    await client.query<{ row: RunRow }>('SELECT to_jsonb(r) AS row FROM holdpoint.runs r')
+  ).rows.map((r) => r.row)
+  const { rows: events } = await client.query<EventRow>(
+    'SELECT run_id, seq, type, data, at FROM holdpoint.events ORDER BY run_id, seq',
+  )
+  const { rows: requests } = await client.query<RequestRow>(
+    'SELECT run_id, node, visit, request_id, status, answer, expires_at FROM holdpoint.requests',
+  )
+  const { rows: steps } = await client.query<StepRow>(
+    'SELECT run_id, node, visit, key FROM holdpoint.steps',
+  )
+  const { rows: effects } = await client.query<EffectRow>(
+    'SELECT run_id, node, visit, key, role, at, result_committed FROM chaos.effects ORDER BY at',
+  )
+  return { runs, events, requests, steps, effects }
+}
+
+/** How often a request was resolved, by its history. */
