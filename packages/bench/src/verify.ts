@@ -18,39 +18,40 @@ export function sameOutput(
  * Reads the runs back from the store (as any other process would see them) and lists what is
  * wrong: every run must be paused on `approve`. Runs outside the timed window.
  */
-export async function verifyPaused(
-  hp: BenchHoldpoint,
-  runIds: readonly string[],
-): Promise<string[]> {
-  const listed = await listAll(hp)
-  return runIds.flatMap((runId, i) => {
-    const run = listed.get(runId)
-    if (runId === '' || !run) return [`run ${i} not found`]
-    if (run.status !== 'waiting_for_input') return [`run ${runId} is ${run.status}`]
-    if (!run.awaitingInput.some((r) => r.requestId === APPROVE)) {
-      return [`run ${runId} does not wait for "${APPROVE}"`]
-    }
-    return []
-  })
+export function verifyPaused(hp: BenchHoldpoint, runIds: readonly string[]): Promise<string[]> {
+  return verifyEach(hp, runIds, 'waiting_for_input', (run) =>
+    run.awaitingInput.some((r) => r.requestId === APPROVE)
+      ? undefined
+      : `does not wait for "${APPROVE}"`,
+  )
 }
 
 /**
  * Reads the runs back from the store and lists what is wrong: every run must have completed
  * with `{ status: 'approved', draft: 'Draft for topic-<i>', note: 'ok' }`.
  */
-export async function verifyCompleted(
+export function verifyCompleted(hp: BenchHoldpoint, runIds: readonly string[]): Promise<string[]> {
+  return verifyEach(hp, runIds, 'completed', (run, i) =>
+    sameOutput(run.output, expectedOutput(i))
+      ? undefined
+      : `ended with ${JSON.stringify(run.output)}`,
+  )
+}
+
+/** Lists, for each run, what is wrong: missing, in another status, or failing `check`. */
+async function verifyEach(
   hp: BenchHoldpoint,
   runIds: readonly string[],
+  status: RunListItem['status'],
+  check: (run: RunListItem, index: number) => string | undefined,
 ): Promise<string[]> {
   const listed = await listAll(hp)
   return runIds.flatMap((runId, i) => {
     const run = listed.get(runId)
     if (runId === '' || !run) return [`run ${i} not found`]
-    if (run.status !== 'completed') return [`run ${runId} is ${run.status}`]
-    if (!sameOutput(run.output, expectedOutput(i))) {
-      return [`run ${runId} ended with ${JSON.stringify(run.output)}`]
-    }
-    return []
+    if (run.status !== status) return [`run ${runId} is ${run.status}`]
+    const problem = check(run, i)
+    return problem === undefined ? [] : [`run ${runId} ${problem}`]
   })
 }
 

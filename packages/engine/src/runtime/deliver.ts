@@ -8,8 +8,8 @@ import {
 import type { JsonValue } from '../json.js'
 import type { Scheduling, StoredRequest } from '../store/store.js'
 import { earliestExpiry, freshAnswers, parseDelivery, parseVisits } from './answers.js'
-import { NodeExecution } from './node-execution.js'
 import { failFinally } from './node-outcomes.js'
+import { answerOf } from './request-record.js'
 import { ensureLive, type RunContext } from './run-context.js'
 
 /** Answers keyed by request ID. */
@@ -199,11 +199,7 @@ export async function expireDue(ctx: RunContext): Promise<boolean> {
     let settled: { value: unknown } | { error: unknown }
     try {
       settled = {
-        value: NodeExecution.answerOf(
-          expired,
-          live.pending.get(r.requestId)?.schema,
-          ctx.writer.run.id,
-        ),
+        value: answerOf(expired, live.pending.get(r.requestId)?.schema, ctx.writer.run.id),
       }
     } catch (error) {
       settled = { error }

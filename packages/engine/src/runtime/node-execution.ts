@@ -205,11 +205,6 @@ export class NodeExecution {
     if (this.pending.size === 0 && this.timers.size === 0) this.#paused = false
   }
 
-  /** The value a stored answer gives the body; throws what the body should see instead. */
-  static answerOf(request: StoredRequest, schema: z.ZodType | undefined, runId: string): unknown {
-    return answerOf(request, schema, runId)
-  }
-
   #finish(result: Extract<NodeOutcome, { kind: 'completed' | 'failed' }>): void {
     if (this.#result) return
     this.#result = result

@@ -21,6 +21,8 @@ export interface WriteParts {
   newRequests?: StoredRequest[]
   answers?: Checkpoint['answers']
   events?: NewRunEvent[]
+  /** Close every request still open (a cancel). */
+  closeOpenRequests?: boolean
   /** Asked after losing a race: did the other writer store exactly what this one meant to? */
   onConflict?: () => Promise<boolean>
 }
@@ -88,7 +90,7 @@ export class RunWriter {
       scheduling: parts.scheduling,
       newRequests: parts.newRequests ?? [],
       answers: parts.answers ?? [],
-      closeOpenRequests: false,
+      closeOpenRequests: parts.closeOpenRequests ?? false,
       events: parts.events ?? [],
     }
     if (parts.requireLease !== undefined) checkpoint.requireLease = parts.requireLease
@@ -98,6 +100,9 @@ export class RunWriter {
       this.run = {
         ...run,
         ...next,
+        requests: parts.closeOpenRequests
+          ? run.requests.map((r) => (r.status === 'open' ? { ...r, status: 'closed' } : r))
+          : run.requests,
         rowVersion: run.rowVersion + 1,
         lease: lease && until ? { owner: lease.owner, until } : null,
         wakeAt:

@@ -1,8 +1,13 @@
 import type { AwaitingInput } from '../definition/request-input.js'
-import { ConcurrentModificationError, RunCancelledError, RunNotFailedError } from '../errors.js'
+import {
+  ConcurrentModificationError,
+  HoldpointError,
+  RunCancelledError,
+  RunNotFailedError,
+} from '../errors.js'
 import type { JsonObject, JsonValue } from '../json.js'
 import { isFinished, type WorkflowStatus } from '../status.js'
-import type { Checkpoint, RunEvent, RunFields, StoredRun } from '../store/store.js'
+import type { RunEvent, StoredRun } from '../store/store.js'
 import { toAwaitingInput } from './awaiting-input.js'
 import { deliver, expireDue, type DeliveryOptions, type InputData } from './deliver.js'
 import type { EngineHost } from './engine-host.js'
@@ -11,7 +16,6 @@ import type { NodeExecution } from './node-execution.js'
 import { completeNode, failNode, pauseNode } from './node-outcomes.js'
 import { dropProgress, ensureLive, type RunContext } from './run-context.js'
 import { RunWriter } from './run-writer.js'
-import { writeToken } from './write-token.js'
 
 export type { DeliveryOptions, InputData } from './deliver.js'
 
@@ -117,41 +121,27 @@ export class WorkflowEngine<TState = JsonObject> {
    */
   async cancel(reason?: string): Promise<ExecutionState<TState>> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const run = this.#run
-      if (isFinished(run.status)) return this.executionState
-      const fields: RunFields = {
-        ...run,
-        status: 'cancelled',
-        nodeId: null,
-        updatedAt: this.#ctx.host.now(),
-      }
-      const checkpoint: Checkpoint = {
-        runId: run.id,
-        expectedVersion: run.rowVersion,
-        token: writeToken(),
-        run: fields,
-        scheduling: { lease: null, wake: null },
-        newRequests: [],
-        answers: [],
-        closeOpenRequests: true,
-        events: [{ type: 'run_cancelled', data: reason === undefined ? {} : { reason } }],
-      }
-      if (await this.#ctx.writer.checkpoint(checkpoint)) {
-        this.#ctx.live?.abandon(new RunCancelledError(run.id, reason), true)
-        this.#ctx.live = undefined
-        this.#ctx.writer.run = {
-          ...run,
-          ...fields,
-          rowVersion: run.rowVersion + 1,
-          lease: null,
-          wakeAt: null,
-          requests: run.requests.map((r) => (r.status === 'open' ? { ...r, status: 'closed' } : r)),
-          steps: [],
+      if (isFinished(this.#run.status)) return this.executionState
+      const live = this.#ctx.live
+      try {
+        const written = await this.#ctx.writer.write(
+          { status: 'cancelled', nodeId: null },
+          {
+            scheduling: { lease: null, wake: null },
+            closeOpenRequests: true,
+            events: [{ type: 'run_cancelled', data: reason === undefined ? {} : { reason } }],
+          },
+        )
+        if (written === 'written') {
+          live?.abandon(new RunCancelledError(this.runId, reason), true)
+          if (this.#ctx.live === live) this.#ctx.live = undefined
+          this.#run.steps = []
+          this.#ctx.host.finished(this.runId)
         }
-        this.#ctx.host.finished(run.id)
         return this.executionState
+      } catch (error) {
+        if (!HoldpointError.is(error, 'CONCURRENT_MODIFICATION')) throw error
       }
-      await this.#ctx.writer.reload()
     }
     throw new ConcurrentModificationError(this.runId)
   }
