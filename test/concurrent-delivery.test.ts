@@ -57,8 +57,9 @@ describe('two processes deliver the same answer at the same moment', () => {
     const client = new pg.Client({ connectionString: database.url })
     await client.connect()
     const { rows } = await client.query<{ status: string; received: number }>(
-      `SELECT r.status, (SELECT count(*)::int FROM holdpoint.events e
-         WHERE e.run_id = r.id AND e.type = 'input_received') AS received
+      `SELECT r.status, (SELECT count(*)::int FROM holdpoint.history h,
+           jsonb_array_elements(h.events) AS e(value)
+         WHERE h.run_id = r.id AND e.value->>0 = 'input_received') AS received
        FROM holdpoint.runs r`,
     )
     await client.end()

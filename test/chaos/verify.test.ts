@@ -53,7 +53,8 @@ async function insertRun(
   )
   for (const [i, [type, data, ms]] of run.events.entries()) {
     await client.query(
-      'INSERT INTO holdpoint.events (run_id, seq, type, data, at) VALUES ($1, $2, $3, $4, $5)',
+      `INSERT INTO holdpoint.history (run_id, last_seq, at, events)
+       VALUES ($1, $2, $5, jsonb_build_array(jsonb_build_array($3::text, $4::jsonb)))`,
       [run.id, i + 1, type, JSON.stringify(data), at(ms ?? i)],
     )
   }
@@ -179,7 +180,7 @@ describe('the chaos verifier', () => {
       effectReexec: 1,
     })
     await client.query(
-      'TRUNCATE holdpoint.runs, holdpoint.events, holdpoint.requests, holdpoint.steps, chaos.effects',
+      'TRUNCATE holdpoint.runs, holdpoint.history, holdpoint.requests, holdpoint.steps, chaos.effects',
     )
   })
 

@@ -145,7 +145,9 @@ describe('holdpoint runs and input', () => {
       awaitingInput: [{ requestId: 'approve' }],
       events: [
         { seq: 1, type: 'run_started' },
-        { seq: 2, type: 'input_requested' },
+        { seq: 2, type: 'node_started' },
+        { seq: 3, type: 'input_requested' },
+        { seq: 4, type: 'run_waiting' },
       ],
     })
   })

@@ -1,25 +1,31 @@
 import type { AnyWorkflow, Workflow } from './definition/workflow.js'
 import type { AwaitingInput } from './definition/request-input.js'
 import {
+  IdempotencyConflictError,
   InvalidDefinitionError,
-  InvalidInputError,
+  RunExistsError,
   RunNotFoundError,
   StoreClosedError,
-  StoreUnavailableError,
 } from './errors.js'
-import { toJson, type JsonObject, type JsonValue } from './json.js'
+import { EventFollowers } from './history/event-followers.js'
+import { eventStream } from './history/event-stream.js'
+import { findForkPoint } from './history/fork-point.js'
+import { newEvent, type EventsOptions, type RunEvent } from './history/run-event.js'
+import { parseExport } from './history/run-export.js'
+import { jsonEqual, type JsonObject, type JsonValue } from './json.js'
 import { resolveLimits, type PayloadLimits, type ResolvedLimits } from './limits.js'
+import { parseIdempotencyKey, parsePrune } from './option-checks.js'
+import { earliestExpiry } from './runtime/answers.js'
 import { toAwaitingInput } from './runtime/awaiting-input.js'
-import { uuidv7 } from './runtime/uuid.js'
-import { label, WorkflowRegistry } from './workflow-registry.js'
-import { writeToken } from './runtime/write-token.js'
-import { validateState } from './runtime/validate-state.js'
 import type { EngineHost } from './runtime/engine-host.js'
+import { insertRun, newStoredRun, validateStart, type FirstRunner } from './runtime/new-run.js'
+import { nodeStarted } from './runtime/node-outcomes.js'
+import { nameBasedUuid, uuidv7 } from './runtime/uuid.js'
+import { Worker, type WorkerOptions } from './runtime/worker.js'
 import { WorkflowEngine, type ExecutionState } from './runtime/workflow-engine.js'
 import type { WorkflowStatus } from './status.js'
-import type { RunFilter, Scheduling, Store, StoredRun } from './store/store.js'
-import { retryUnavailable } from './runtime/store-retry.js'
-import { Worker, type WorkerOptions } from './runtime/worker.js'
+import type { RunFilter, Scheduling, Store } from './store/store.js'
+import { label, WorkflowRegistry } from './workflow-registry.js'
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 
@@ -54,6 +60,11 @@ export interface StartOptions<TState = unknown> {
   state?: Partial<TState>
   /** Hand the run to the workers (`hp.worker()`) instead of running it from this engine. */
   background?: boolean
+  /**
+   * Makes the start idempotent: another start of this workflow with the same key returns the
+   * run the first one started (`IDEMPOTENCY_CONFLICT` if its input differs). Up to 200 characters.
+   */
+  idempotencyKey?: string
 }
 
 /** A run in `hp.list()`. */
@@ -113,6 +124,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   readonly #limits: ResolvedLimits
   readonly #leaseMs: number
   readonly #workers = new Set<Worker>()
+  readonly #followers = new EventFollowers(() => this.store())
   /** This process's name on leases. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   #store: Promise<Store> | undefined
@@ -153,7 +165,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 
   /**
    * Validates the input, creates the run (status `running`) and returns its engine. Nothing runs
-   * until you call `run()` or `step()`.
+   * until you call `run()` or `step()`. With an `idempotencyKey`, starting again with the same
+   * key returns the run the first call started.
    */
   async start<Id extends IdOf<TWorkflows[number]>>(
     workflowId: Id,
@@ -162,83 +175,38 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   ): Promise<WorkflowEngine<StateFor<TWorkflows, Id> & JsonObject>> {
     const options = startOptions ?? {}
     const { workflow, driver } = this.#registry.resolve(workflowId, options.version)
-    const parsedInput = workflow.inputSchema
-      ? workflow.inputSchema.safeParse(input)
-      : { success: true as const, data: input }
-    if (!parsedInput.success) {
-      throw new InvalidInputError(
-        parsedInput.error.issues.map((i) => ({
-          requestId: '',
-          path: ['input', ...i.path],
-          message: i.message,
-          code: i.code,
-        })),
-      )
-    }
-    const runInput =
-      parsedInput.data === undefined
-        ? null
-        : toJson(parsedInput.data, 'The run input', this.#limits.inputBytes)
-    let state: JsonObject
-    try {
-      state = validateState(workflow, '(start)', options.state ?? {}, this.#limits.stateBytes)
-    } catch (error) {
-      if (error instanceof Error && 'issues' in error) {
-        const issues = (error as { issues: { path: readonly PropertyKey[]; message: string }[] })
-          .issues
-        throw new InvalidInputError(
-          issues.map((i) => ({ requestId: '', path: ['state', ...i.path], message: i.message })),
-        )
-      }
-      throw error
-    }
+    const key = parseIdempotencyKey(options.idempotencyKey)
+    const valid = validateStart(workflow, input, options.state, this.#limits)
     const { position, next } = driver.start()
     if (next.kind !== 'node')
       throw new InvalidDefinitionError(`Workflow "${workflow.id}" starts in a final state.`)
     const now = this.#now()
-    const run: StoredRun = {
-      id: uuidv7(now.getTime()),
-      workflowId: workflow.id,
-      version: workflow.version,
-      status: 'running',
+    const id =
+      key === undefined ? uuidv7(now.getTime()) : nameBasedUuid(`${workflow.id}\u0000${key}`)
+    const seed = {
+      id,
+      workflow,
+      input: valid.input,
       nodeId: next.nodeId,
       visit: 1,
       position: { ...position, visits: { [next.nodeId]: 1 } },
-      state,
+      state: valid.state,
       outputs: {},
-      input: runInput,
-      output: undefined,
-      error: null,
-      rowVersion: 1,
       createdAt: now,
-      updatedAt: now,
-      lease: options.background
-        ? null
-        : { owner: this.owner, until: new Date(Date.now() + this.#leaseMs) },
-      wakeAt: options.background ? new Date() : new Date(Date.now() + this.#leaseMs),
-      writeToken: null,
-      requests: [],
-      steps: [],
     }
+    const started = newEvent('run_started', { workflow: workflow.id, version: workflow.version })
+    if (Object.keys(valid.state).length > 0) started.data.state = valid.state
+    const { run, scheduling } = newStoredRun(seed, this.#runner(options.background))
     const store = await this.store()
-    const scheduling: Scheduling = options.background
-      ? { lease: null, wake: 'now', notify: true }
-      : { lease: { owner: this.owner, ms: this.#leaseMs }, wake: 'lease' }
-    const events = [
-      { type: 'run_started' as const, data: { workflow: workflow.id, version: workflow.version } },
-    ]
-    // If the connection drops mid-insert, the insert may have committed. The id is fresh, made
-    // by this call: a duplicate key, or the row found after a lost connection, is this very
-    // start (a worker may already have moved the run on), so it is acknowledged.
-    await retryUnavailable(async () => {
-      try {
-        await store.createRun({ ...run, ...scheduling, token: writeToken() }, events)
-      } catch (error) {
-        if (isDuplicateKey(error)) return
-        if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) return
-        throw error
-      }
-    })
+    const events = [started, nodeStarted(next.nodeId, 1, position)]
+    if ((await insertRun(store, run, scheduling, events)) === 'duplicate' && key !== undefined) {
+      const existing = await this.load(id)
+      const same =
+        existing.executionState.workflowId === workflow.id &&
+        jsonEqual(existing.executionState.input, valid.input)
+      if (!same) throw new IdempotencyConflictError(key, id)
+      return existing as never
+    }
     return this.#remember(
       new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run),
     ) as never
@@ -301,6 +269,114 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   }
 
   /**
+   * A run's history, without loading its workflow: like `engine.events()`, for any run in the
+   * store (`RUN_NOT_FOUND` for an unknown id).
+   *
+   * @example
+   * ```ts
+   * for await (const event of hp.events(runId, { follow: true })) console.log(event.type)
+   * ```
+   */
+  async *events(runId: string, options: EventsOptions = {}): AsyncGenerator<RunEvent, void> {
+    const store = await this.store()
+    if (typeof runId !== 'string' || !(await store.loadRun(runId))) {
+      throw new RunNotFoundError(label(runId))
+    }
+    yield* eventStream(store, this.#followers, runId, options)
+  }
+
+  /**
+   * Starts a new run from an earlier point of another: the node in flight at event `at` (default:
+   * the latest) runs again from its start, with the state and outputs it began with. The original
+   * run is not touched; the new run's `run_started` event names it.
+   *
+   * @example
+   * ```ts
+   * const fork = await hp.fork(runId, { at: 4 })
+   * await fork.run()  // asks the question of event 4's node again
+   * ```
+   */
+  async fork(
+    runId: string,
+    options: { at?: number; background?: boolean } = {},
+  ): Promise<WorkflowEngine<JsonObject>> {
+    const store = await this.store()
+    const source = typeof runId === 'string' ? await store.exportRun(runId) : undefined
+    if (!source) throw new RunNotFoundError(label(runId))
+    const { workflow } = this.#registry.resolve(source.workflowId, source.version)
+    const point = findForkPoint(source, options?.at)
+    const now = this.#now()
+    const seed = {
+      ...point,
+      id: uuidv7(now.getTime()),
+      workflow,
+      input: source.input,
+      createdAt: now,
+    }
+    const started = newEvent('run_started', {
+      workflow: workflow.id,
+      version: workflow.version,
+      forkedFrom: { runId: source.id, seq: point.at },
+      visits: point.position.visits,
+    })
+    if (Object.keys(point.state).length > 0) started.data.state = point.state
+    if (Object.keys(point.outputs).length > 0) started.data.outputs = point.outputs
+    const { run, scheduling } = newStoredRun(seed, this.#runner(options?.background))
+    await insertRun(store, run, scheduling, [
+      started,
+      nodeStarted(point.nodeId, point.visit, point.position),
+    ])
+    return this.#remember(new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run))
+  }
+
+  /**
+   * Writes a run exported by `engine.export()` (from this store or another) into this store and
+   * returns its engine. A running run is handed to the workers. Refuses documents of another
+   * export version (`INVALID_EXPORT`) and ids already present (`RUN_EXISTS`).
+   *
+   * @example
+   * ```ts
+   * const engine = await hp.import(JSON.parse(await readFile('run.json', 'utf8')))
+   * ```
+   */
+  async import(doc: unknown): Promise<WorkflowEngine<JsonObject>> {
+    const record = parseExport(doc)
+    this.#registry.resolve(record.workflowId, record.version)
+    const store = await this.store()
+    const scheduling: Scheduling =
+      record.status === 'running'
+        ? { lease: null, wake: 'now', notify: true }
+        : { lease: null, wake: earliestExpiry(record.requests) }
+    if (!(await store.importRun(record, scheduling))) throw new RunExistsError(record.id)
+    return this.load(record.id)
+  }
+
+  /**
+   * Deletes runs that finished before `olderThan`, with their requests, steps and history.
+   * By default completed and cancelled runs; name `status` to prune failed or abandoned ones.
+   * Returns how many runs were deleted.
+   *
+   * @example
+   * ```ts
+   * const week = 7 * 24 * 3600 * 1000
+   * await hp.prune({ olderThan: new Date(Date.now() - week) })
+   * ```
+   */
+  async prune(options: {
+    olderThan: Date
+    status?: WorkflowStatus | readonly WorkflowStatus[]
+  }): Promise<number> {
+    const filter = parsePrune(options)
+    const store = await this.store()
+    let total = 0
+    for (;;) {
+      const deleted = await store.pruneRuns({ ...filter, limit: 1000 })
+      total += deleted
+      if (deleted < 1000) return total
+    }
+  }
+
+  /**
    * Starts a worker in this process: it claims runnable runs — started in the background, handed
    * over with answers, due deadlines and sleeps, and runs whose executing process died — and runs
    * each to its next halt, `concurrency` at a time. Wakes on `LISTEN/NOTIFY` where the store has
@@ -334,6 +410,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     if (this.#closed) return
     await Promise.all([...this.#workers].map((w) => w.stop()))
     this.#closed = true
+    await this.#followers.close()
     for (const engine of this.#engines.values()) engine.dispose()
     this.#engines.clear()
     const store = this.#store
@@ -352,8 +429,13 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       owner: this.owner,
       leaseMs: this.#leaseMs,
       now: this.#now,
+      followers: this.#followers,
       finished: (runId) => this.#engines.delete(runId),
     }
+  }
+
+  #runner(background: boolean | undefined): FirstRunner {
+    return { owner: this.owner, leaseMs: this.#leaseMs, background: background === true }
   }
 
   #remember<E extends WorkflowEngine<JsonObject>>(engine: E): E {
@@ -375,7 +457,3 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 }
 
 export type { ExecutionState }
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23505'
-}

@@ -29,13 +29,16 @@ export * from './errors.js'
 export type { JsonObject, JsonValue } from './json.js'
 export type { PayloadLimits } from './limits.js'
 export type {
+  EventError,
+  EventsOptions,
   RunEvent,
+  RunEventData,
+  RunEventOf,
   RunEventType,
-  SerializedError,
-  Store,
-  StoredRequest,
-  StoredRun,
-  StoredStep,
-} from './store/store.js'
+} from './history/run-event.js'
+export { FINAL_EVENT_TYPES } from './history/run-event.js'
+export { RUN_EXPORT_FORMAT, RUN_EXPORT_VERSION } from './history/run-export.js'
+export type { ExportedRequest, RunExport } from './history/run-export.js'
+export type { SerializedError, Store, StoredRequest, StoredRun, StoredStep } from './store/store.js'
 export { migrate } from './store/migrate.js'
 export { LATEST_SCHEMA_VERSION } from './store/migrations/index.js'

@@ -36,7 +36,7 @@ export function pgliteStore(options: PgliteStoreOptions = {}): SqlStore {
         if (owned) await pglite.close()
       },
       listen: async (channel, onNotify) => {
-        const unlisten = await pglite.listen(channel, () => onNotify())
+        const unlisten = await pglite.listen(channel, (payload) => onNotify(payload))
         return async () => {
           if (!pglite.closed) await unlisten()
         }

@@ -68,7 +68,7 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
 async function listenOn(
   pool: pg.Pool,
   channel: string,
-  onNotify: () => void,
+  onNotify: (payload?: string) => void,
 ): Promise<() => Promise<void>> {
   let client: pg.Client | undefined
   let stopped = false
@@ -76,7 +76,7 @@ async function listenOn(
     while (!stopped) {
       const candidate = new pg.Client(pool.options)
       try {
-        candidate.on('notification', () => onNotify())
+        candidate.on('notification', (message) => onNotify(message.payload))
         candidate.on('error', () => {
           if (client === candidate) client = undefined
           void candidate.end().catch(() => {})

@@ -5,6 +5,7 @@ import { pgliteStore } from '../src/pglite.js'
 import { postgresStore } from '../src/postgres.js'
 import { createEmptyDatabase, type TestDatabase } from '../../../test/setup/database.js'
 import { approval } from './fixtures/approval.js'
+import { migrations } from '../src/store/migrations/index.js'
 
 describe('migrations', () => {
   const databases: TestDatabase[] = []
@@ -43,7 +44,8 @@ describe('migrations', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'holdpoint' ORDER BY 1`,
     )
     expect(tables.map((t) => t.table_name)).toEqual([
-      'events',
+      'followers',
+      'history',
       'requests',
       'runs',
       'schema_version',
@@ -89,5 +91,38 @@ describe('migrations', () => {
       .then((r) => ({ rows: r }))
     expect(rows).toEqual([])
     await store.close()
+  })
+
+  it('carries history written before migration 4 (one row per event) over to one row per checkpoint', async () => {
+    const { url } = await emptyDatabase()
+    const setup = [
+      'CREATE SCHEMA holdpoint',
+      'CREATE TABLE holdpoint.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+      ...migrations.filter((m) => m.version <= 3).flatMap((m) => m.statements),
+      'INSERT INTO holdpoint.schema_version (version) VALUES (1), (2), (3)',
+      `INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+         outputs, input, event_seq, created_at, updated_at)
+       VALUES ('0190f0a0-0000-7000-8000-000000000001', 'approval', 1, 'waiting_for_input',
+         'review', 1, '{"value":"review","visits":{"draft":1,"review":1}}', '{"draft":"d"}',
+         '{}', '{"topic":"t"}', 3, now(), now())`,
+      `INSERT INTO holdpoint.events (run_id, seq, type, data, at) VALUES
+         ('0190f0a0-0000-7000-8000-000000000001', 1, 'run_started', '{"workflow":"approval","version":1}', now()),
+         ('0190f0a0-0000-7000-8000-000000000001', 2, 'node_completed', '{"node":"draft","visit":1,"ms":5,"owner":"w"}', now()),
+         ('0190f0a0-0000-7000-8000-000000000001', 3, 'input_requested', '{"node":"review","visit":1,"requestId":"approve"}', now())`,
+    ]
+    for (const statement of setup) await query(url, statement)
+    const hp = createHoldpoint({
+      workflows: [approval],
+      store: postgresStore({ connectionString: url }),
+    })
+    const events = []
+    for await (const event of hp.events('0190f0a0-0000-7000-8000-000000000001')) events.push(event)
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'run_started'],
+      [2, 'node_completed'],
+      [3, 'input_requested'],
+    ])
+    expect(events[1]?.data).toEqual({ node: 'draft', visit: 1, durationMs: 5, owner: 'w' })
+    await hp.close()
   })
 })

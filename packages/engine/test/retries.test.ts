@@ -53,8 +53,16 @@ describe.each(storeKinds)('retry policies (%s)', (kind) => {
     for await (const event of engine.events())
       if (event.type === 'node_failed') failures.push(event.data)
     expect(failures).toEqual([
-      expect.objectContaining({ attempt: 1, retryInMs: 10, message: 'upstream 503 (attempt 1)' }),
-      expect.objectContaining({ attempt: 2, retryInMs: 20, message: 'upstream 503 (attempt 2)' }),
+      expect.objectContaining({
+        attempt: 1,
+        retryInMs: 10,
+        error: expect.objectContaining({ message: 'upstream 503 (attempt 1)' }),
+      }),
+      expect.objectContaining({
+        attempt: 2,
+        retryInMs: 20,
+        error: expect.objectContaining({ message: 'upstream 503 (attempt 2)' }),
+      }),
     ])
   })
 

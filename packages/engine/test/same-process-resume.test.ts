@@ -60,25 +60,4 @@ describe.each(storeKinds)('same-process resume (%s)', (kind) => {
     expect(loaded.executionState.status).toBe('completed')
     expect(counts.reviewBefore).toBe(1)
   })
-
-  it('records the history of the run', async () => {
-    const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
-    const engine = await hp.start('approval', { topic: 'history' })
-    await engine.run()
-    await engine.run({ approve: { approved: true, note: 'ok' } })
-    const events = []
-    for await (const event of engine.events()) events.push([event.seq, event.type])
-    expect(events).toEqual([
-      [1, 'run_started'],
-      [2, 'node_completed'],
-      [3, 'input_requested'],
-      [4, 'input_received'],
-      [5, 'node_completed'],
-      [6, 'node_completed'],
-      [7, 'run_completed'],
-    ])
-    const later = []
-    for await (const event of engine.events({ after: 5 })) later.push(event.seq)
-    expect(later).toEqual([6, 7])
-  })
 })

@@ -69,7 +69,12 @@ describe.each(storeKinds)('form fields (%s)', (kind) => {
       requestIds: ['age_field'],
       awaiting: ['name_field'],
     })
-    expect(await eventTypes(engine)).toEqual(['run_started', 'input_requested'])
+    expect(await eventTypes(engine)).toEqual([
+      'run_started',
+      'node_started',
+      'input_requested',
+      'run_waiting',
+    ])
 
     const afterName = await engine.run({ name_field: 'Alice' })
     expect(afterName.awaitingInput.map((r) => r.requestId)).toEqual(['age_field'])

@@ -39,7 +39,9 @@ describe.each(storeKinds)('number prompt (%s)', (kind) => {
     // Rejected answers stored nothing; the ledger keeps what was typed, the node got a number.
     expect(await eventTypes(engine)).toEqual([
       'run_started',
+      'node_started',
       'input_requested',
+      'run_waiting',
       'input_received',
       'node_completed',
       'run_completed',

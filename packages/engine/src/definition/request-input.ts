@@ -18,6 +18,11 @@ export interface RequestInputOptions {
   schema?: z.ZodType
   /** The answer used when `timeoutMs` passes without one. */
   default?: JsonValue
+  /**
+   * Anything else a UI needs to ask (the draft to review, a diff, a link), published with the
+   * request in `awaitingInput` and in its `input_requested` event. Plain JSON.
+   */
+  payload?: JsonObject
   /** How long to wait; the deadline is stored, so it holds across processes. */
   timeoutMs?: number
 }
@@ -52,6 +57,8 @@ export interface AwaitingInput {
   options: JsonValue[] | null
   /** JSON Schema of the expected answer, derived from the zod schema. */
   schema: JsonObject | null
+  /** What the node attached for UIs (`requestInput({ payload })`). */
+  payload: JsonObject | null
   /** Present when the request has a default. */
   default?: JsonValue
   createdAt: Date

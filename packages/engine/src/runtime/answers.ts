@@ -1,5 +1,6 @@
 import {
   AlreadyAnsweredError,
+  InvalidArgumentError,
   InvalidInputError,
   RunNotWaitingError,
   UnknownRequestError,
@@ -105,4 +106,16 @@ export function earliestExpiry(requests: readonly StoredRequest[]): Date | null 
     if (t !== undefined && (next === null || t < next)) next = t
   }
   return next === null ? null : new Date(next)
+}
+
+/** The `by` delivery option, checked: who answered, as it will be stored in history. */
+export function parseAnsweredBy(by: unknown): string | undefined {
+  if (by === undefined) return undefined
+  if (typeof by !== 'string' || by.length === 0 || by.length > 256) {
+    throw new InvalidArgumentError(
+      'The `by` option',
+      'a non-empty string of at most 256 characters',
+    )
+  }
+  return toJson(by, 'The `by` option') as string
 }

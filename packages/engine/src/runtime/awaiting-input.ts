@@ -11,6 +11,7 @@ export function toAwaitingInput(r: StoredRequest): AwaitingInput {
     inputType: r.spec.inputType,
     options: r.spec.options ?? null,
     schema: r.spec.schema ?? null,
+    payload: r.spec.payload ?? null,
     createdAt: r.createdAt,
     expiresAt: r.expiresAt,
   }

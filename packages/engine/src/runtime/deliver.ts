@@ -5,9 +5,16 @@ import {
   RunNotWaitingError,
   type InputIssue,
 } from '../errors.js'
+import { newEvent } from '../history/run-event.js'
 import type { JsonValue } from '../json.js'
 import type { Scheduling, StoredRequest } from '../store/store.js'
-import { earliestExpiry, freshAnswers, parseDelivery, parseVisits } from './answers.js'
+import {
+  earliestExpiry,
+  freshAnswers,
+  parseAnsweredBy,
+  parseDelivery,
+  parseVisits,
+} from './answers.js'
 import { failFinally } from './node-outcomes.js'
 import { answerOf } from './request-record.js'
 import { ensureLive, type RunContext } from './run-context.js'
@@ -29,6 +36,11 @@ export interface DeliveryOptions {
    * running run is handed to the workers as it is.
    */
   background?: boolean
+  /**
+   * Who is answering (a user id, an email, an API key's name): recorded with each answer in the
+   * run's history (`input_received`), for the audit trail.
+   */
+  by?: string
 }
 
 /** How a delivery ended: nothing delivered, only repeats, stored and resumed here, or stored and handed to the workers. */
@@ -46,6 +58,7 @@ export async function deliver(
   if (inputData === undefined || inputData === null) return 'none'
   const answers = parseDelivery(inputData, ctx.host.limits)
   const visits = parseVisits(options.visits)
+  const by = parseAnsweredBy(options.by)
   if (answers.size === 0) return 'none'
 
   const fresh = await freshAnswersFor(ctx, answers, visits)
@@ -115,10 +128,14 @@ export async function deliver(
           answer,
         }
       }),
-      events: [...fresh.keys()].map((requestId) => ({
-        type: 'input_received' as const,
-        data: { requestId, node: live.nodeId, visit: live.visit },
-      })),
+      events: [...fresh.keys()].map((requestId) =>
+        newEvent('input_received', {
+          requestId,
+          node: live.nodeId,
+          visit: live.visit,
+          ...(by === undefined ? {} : { by }),
+        }),
+      ),
       // Someone else moved the run. If they stored exactly these answers, this call is a
       // duplicate; if they stored others, the check says so (ALREADY_ANSWERED and the like).
       onConflict: async () => (await freshAnswersFor(ctx, answers, visits)).size === 0,
@@ -179,15 +196,14 @@ export async function expireDue(ctx: RunContext): Promise<boolean> {
         status: 'expired' as const,
         answer: r.spec.default?.value,
       })),
-      events: due.map((r) => ({
-        type: 'input_expired' as const,
-        data: {
+      events: due.map((r) =>
+        newEvent('input_expired', {
           requestId: r.requestId,
           node: r.nodeId,
           visit: r.visit,
           defaulted: r.spec.default !== undefined,
-        },
-      })),
+        }),
+      ),
     },
   )
   if (written !== 'written') return false

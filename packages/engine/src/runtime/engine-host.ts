@@ -1,5 +1,6 @@
 import type { AnyWorkflow } from '../definition/workflow.js'
 import type { ResolvedLimits } from '../limits.js'
+import type { EventFollowers } from '../history/event-followers.js'
 import type { Store } from '../store/store.js'
 import type { MachineDriver } from './machine-driver.js'
 
@@ -13,6 +14,8 @@ export interface EngineHost {
   readonly owner: string
   /** How long a lease lasts without renewal. */
   readonly leaseMs: number
+  /** Followers of runs' events in this process, woken by this process's own checkpoints. */
+  readonly followers: EventFollowers
   now(): Date
   /** Called when the run finished, so the host can forget the engine. */
   finished(runId: string): void

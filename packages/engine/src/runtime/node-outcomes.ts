@@ -1,8 +1,9 @@
 import { HoldpointError } from '../errors.js'
 import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { WorkflowStatus } from '../status.js'
-import type { NewRunEvent, RunFields, Scheduling } from '../store/store.js'
-import type { MachineDriver } from './machine-driver.js'
+import { newEvent, type EventError } from '../history/run-event.js'
+import type { NewRunEvent, RunFields, Scheduling, SerializedError } from '../store/store.js'
+import type { MachineDriver, MachinePosition } from './machine-driver.js'
 import type { NodeExecution } from './node-execution.js'
 import { isRetryable, retryDelay } from './retry-policy.js'
 import type { RunContext } from './run-context.js'
@@ -23,10 +24,14 @@ export async function pauseNode(ctx: RunContext, live: NodeExecution): Promise<v
     {
       scheduling: ctx.writer.resting(live),
       newRequests: requests,
-      events: requests.map((r) => ({
-        type: 'input_requested' as const,
-        data: { requestId: r.requestId, node: r.nodeId, visit: r.visit },
-      })),
+      events: [
+        ...requests.map((r) =>
+          newEvent('input_requested', { requestId: r.requestId, node: r.nodeId, visit: r.visit }),
+        ),
+        ...(status === 'waiting_for_input' && requests.length > 0
+          ? [newEvent('run_waiting', { requestIds: open.map((r) => r.requestId) })]
+          : []),
+      ],
     },
   )
   live.markStored()
@@ -62,17 +67,15 @@ export async function completeNode(
     await failFinally(ctx, live, error)
     return
   }
-  const events: NewRunEvent[] = [
-    {
-      type: 'node_completed',
-      data: {
-        node: live.nodeId,
-        visit: live.visit,
-        ms: Date.now() - live.startedAt,
-        owner: ctx.host.owner,
-      },
-    },
-  ]
+  const completed = newEvent('node_completed', {
+    node: live.nodeId,
+    visit: live.visit,
+    durationMs: Date.now() - live.startedAt,
+    owner: ctx.host.owner,
+  })
+  if (nodeOutput !== undefined) completed.data.output = nodeOutput
+  if (JSON.stringify(state) !== JSON.stringify(run.state)) completed.data.state = state
+  const events: NewRunEvent[] = [completed]
   const visits = { ...run.position.visits }
   let fields: Partial<RunFields>
   let scheduling: Scheduling
@@ -90,6 +93,7 @@ export async function completeNode(
       error: null,
     }
     scheduling = ctx.writer.holding()
+    events.push(nodeStarted(nodeId, visit, next.position))
   } else {
     const result =
       next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
@@ -103,7 +107,7 @@ export async function completeNode(
       error: null,
     }
     scheduling = { lease: null, wake: null }
-    events.push({ type: 'run_completed', data: {} })
+    events.push(newEvent('run_completed', {}))
   }
   ctx.live = undefined
   await ctx.writer.write(fields, { scheduling, events })
@@ -145,16 +149,13 @@ export async function failNode(
         wake: delay > ctx.host.leaseMs ? new Date(Date.now() + delay) : 'lease',
       },
       events: [
-        {
-          type: 'node_failed',
-          data: {
-            node: live.nodeId,
-            visit: live.visit,
-            attempt,
-            message: serialized.message,
-            retryInMs: delay,
-          },
-        },
+        newEvent('node_failed', {
+          node: live.nodeId,
+          visit: live.visit,
+          attempt,
+          error: eventError(serialized),
+          retryInMs: delay,
+        }),
       ],
     },
   )
@@ -174,16 +175,13 @@ export async function failFinally(
     {
       scheduling: { lease: null, wake: null },
       events: [
-        {
-          type: 'node_failed',
-          data: {
-            node: live.nodeId,
-            visit: live.visit,
-            attempt: ctx.writer.run.position.attempt ?? 1,
-            message: serialized.message,
-          },
-        },
-        { type: 'run_failed', data: serialized.code ? { code: serialized.code } : {} },
+        newEvent('node_failed', {
+          node: live.nodeId,
+          visit: live.visit,
+          attempt: ctx.writer.run.position.attempt ?? 1,
+          error: eventError(serialized),
+        }),
+        newEvent('run_failed', { error: eventError(serialized) }),
       ],
     },
   )
@@ -194,4 +192,25 @@ export function dropExecution(ctx: RunContext, live: NodeExecution, error: unkno
   live.abandon(error)
   // The next execution of this visit must find the effects this one already stored.
   ctx.writer.run.steps = live.knownSteps
+}
+
+/** A `node_started` event; the machine position is kept only when it says more than the node id. */
+export function nodeStarted(nodeId: string, visit: number, position: MachinePosition): NewRunEvent {
+  const plain = position.value === nodeId && position.context === undefined
+  return newEvent('node_started', {
+    node: nodeId,
+    visit,
+    ...(plain
+      ? {}
+      : {
+          position: {
+            value: position.value,
+            ...(position.context ? { context: position.context } : {}),
+          },
+        }),
+  })
+}
+
+function eventError(error: SerializedError): EventError {
+  return { name: error.name, message: error.message, ...(error.code ? { code: error.code } : {}) }
 }

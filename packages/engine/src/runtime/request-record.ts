@@ -6,7 +6,7 @@ import {
   InvalidInputError,
   RunCancelledError,
 } from '../errors.js'
-import { toJson, type JsonValue } from '../json.js'
+import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { StoredRequest } from '../store/store.js'
 import { jsonSchemaOf } from './json-schema.js'
 
@@ -28,6 +28,7 @@ export function newRequest(
   if (options.options !== undefined)
     spec.options = toJson(options.options, 'Request options') as JsonValue[]
   if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)
+  if (options.payload !== undefined) spec.payload = requestPayload(at.requestId, options.payload)
   if (options.default !== undefined)
     spec.default = { value: toJson(options.default, 'A request default') }
   return {
@@ -39,6 +40,13 @@ export function newRequest(
     expiresAt: timeoutMs === undefined ? null : new Date(now.getTime() + timeoutMs),
     createdAt: now,
   }
+}
+
+function requestPayload(requestId: string, payload: unknown): JsonObject {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new InvalidDefinitionError(`Request "${requestId}": payload must be a JSON object.`)
+  }
+  return toJson(payload, 'A request payload') as JsonObject
 }
 
 /**

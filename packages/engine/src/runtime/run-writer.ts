@@ -95,6 +95,7 @@ export class RunWriter {
     }
     if (parts.requireLease !== undefined) checkpoint.requireLease = parts.requireLease
     if (await this.checkpoint(checkpoint)) {
+      if (checkpoint.events.length > 0) this.#host.followers.wake(run.id)
       const { lease, wake } = parts.scheduling
       const until = lease ? new Date(Date.now() + lease.ms) : null
       this.run = {

@@ -2,12 +2,17 @@ import type { AwaitingInput } from '../definition/request-input.js'
 import {
   ConcurrentModificationError,
   HoldpointError,
+  InvalidArgumentError,
   RunCancelledError,
   RunNotFailedError,
+  RunNotFoundError,
 } from '../errors.js'
-import type { JsonObject, JsonValue } from '../json.js'
+import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import { isFinished, type WorkflowStatus } from '../status.js'
-import type { RunEvent, StoredRun } from '../store/store.js'
+import { eventStream } from '../history/event-stream.js'
+import { newEvent, type EventsOptions, type RunEvent } from '../history/run-event.js'
+import { toExport, type RunExport } from '../history/run-export.js'
+import type { StoredRun } from '../store/store.js'
 import { toAwaitingInput } from './awaiting-input.js'
 import { deliver, expireDue, type DeliveryOptions, type InputData } from './deliver.js'
 import type { EngineHost } from './engine-host.js'
@@ -25,6 +30,8 @@ export interface ExecutionState<TState = JsonObject> {
   workflowId: string
   version: number
   status: WorkflowStatus
+  /** The run's input, as validated when it started. */
+  input: JsonValue
   /** The node in flight (at most one today), empty once the run has finished. */
   currentNodes: string[]
   /** Requests the run waits on; answer them by `requestId`. */
@@ -34,6 +41,7 @@ export interface ExecutionState<TState = JsonObject> {
   output: JsonValue | undefined
   /** Why the run failed, or the last error of a node that is being retried. */
   error: { name: string; message: string; code?: string } | null
+  createdAt: Date
   updatedAt: Date
 }
 
@@ -74,11 +82,13 @@ export class WorkflowEngine<TState = JsonObject> {
       workflowId: run.workflowId,
       version: run.version,
       status: run.status,
+      input: run.input,
       currentNodes: run.nodeId === null || isFinished(run.status) ? [] : [run.nodeId],
       awaitingInput: run.requests.filter((r) => r.status === 'open').map(toAwaitingInput),
       state: run.state as TState,
       output: run.output,
       error: run.error,
+      createdAt: run.createdAt,
       updatedAt: run.updatedAt,
     }
   }
@@ -120,6 +130,10 @@ export class WorkflowEngine<TState = JsonObject> {
    * to a run that already completed or was cancelled.
    */
   async cancel(reason?: string): Promise<ExecutionState<TState>> {
+    if (reason !== undefined && (typeof reason !== 'string' || reason.length > 1000)) {
+      throw new InvalidArgumentError('A cancel reason', 'a string of at most 1000 characters')
+    }
+    if (reason !== undefined) toJson(reason, 'A cancel reason')
     for (let attempt = 0; attempt < 5; attempt++) {
       if (isFinished(this.#run.status)) return this.executionState
       const live = this.#ctx.live
@@ -129,7 +143,7 @@ export class WorkflowEngine<TState = JsonObject> {
           {
             scheduling: { lease: null, wake: null },
             closeOpenRequests: true,
-            events: [{ type: 'run_cancelled', data: reason === undefined ? {} : { reason } }],
+            events: [newEvent('run_cancelled', reason === undefined ? {} : { reason })],
           },
         )
         if (written === 'written') {
@@ -164,7 +178,7 @@ export class WorkflowEngine<TState = JsonObject> {
         {
           scheduling: this.#ctx.writer.holding(),
           requireLease: this.#ctx.host.owner,
-          events: [{ type: 'run_retried', data: { node: run.nodeId } }],
+          events: [newEvent('run_retried', { node: run.nodeId })],
         },
       )
       return this.#advance(undefined, Number.POSITIVE_INFINITY)
@@ -172,21 +186,34 @@ export class WorkflowEngine<TState = JsonObject> {
   }
 
   /**
-   * The run's history, oldest first, after sequence number `after`.
+   * The run's history, oldest first, after sequence number `after`; with `follow`, then its new
+   * events as they happen in any process, until the run completes, fails or is cancelled.
    *
    * @example
    * ```ts
-   * for await (const event of engine.events()) console.log(event.seq, event.type, event.data)
+   * for await (const event of engine.events({ follow: true })) {
+   *   if (event.type === 'input_requested') console.log(event.data.prompt, event.data.schema)
+   * }
    * ```
    */
-  async *events(options: { after?: number } = {}): AsyncIterable<RunEvent> {
-    let after = options.after ?? 0
-    for (;;) {
-      const page = await this.#ctx.host.store.listEvents(this.runId, after, 500)
-      for (const event of page) yield event
-      if (page.length < 500) return
-      after = page[page.length - 1]?.seq ?? after
-    }
+  events(options: EventsOptions = {}): AsyncIterable<RunEvent> {
+    return eventStream(this.#ctx.host.store, this.#ctx.host.followers, this.runId, options)
+  }
+
+  /**
+   * Everything stored about the run — position, state, requests and answers, step results and
+   * history — as a versioned JSON document that `hp.import()` takes, in any store.
+   *
+   * @example
+   * ```ts
+   * const doc = await engine.export()
+   * await writeFile('run.json', JSON.stringify(doc))
+   * ```
+   */
+  async export(): Promise<RunExport> {
+    const record = await this.#ctx.host.store.exportRun(this.runId)
+    if (!record) throw new RunNotFoundError(this.runId)
+    return toExport(record, this.#ctx.host.now())
   }
 
   /** @internal Drops in-memory progress (the run was taken over or evicted). */

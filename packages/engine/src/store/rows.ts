@@ -31,6 +31,26 @@ export type RunRow = Selectable<Database['holdpoint.runs']> & {
   steps: StepRow[]
 }
 
+/** The columns of a run row that loads and exports share, by their names in code. */
+export function runFieldsOf(row: Selectable<Database['holdpoint.runs']>) {
+  return {
+    id: row.id,
+    workflowId: row.workflow,
+    version: row.version,
+    status: row.status,
+    nodeId: row.node,
+    visit: row.visit,
+    position: row.position,
+    state: row.state,
+    outputs: row.outputs,
+    input: row.input,
+    output: row.output ?? undefined,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
 export function toRequest(row: RequestRow): StoredRequest {
   const answered =
     row.status === 'answered' || (row.status === 'expired' && row.spec.default !== undefined)

@@ -51,11 +51,15 @@ export interface Database {
     seq: number
     result: Json<JsonValue> | null
   }
-  'holdpoint.events': {
+  'holdpoint.history': {
     run_id: string
-    seq: number
-    type: string
-    data: Json<JsonObject>
+    last_seq: number
     at: Date
+    /** `[type, data]` pairs. */
+    events: Json<Array<[string, JsonObject]>>
+  }
+  'holdpoint.followers': {
+    run_id: string
+    until: Date
   }
 }

@@ -8,24 +8,32 @@ import {
   json,
   jsonOrNull,
   requestRow,
+  runFieldsOf,
   toRequest,
   toStep,
   type RunRow,
   type StepRow,
 } from './rows.js'
+import { exportRun, importRun, pruneRuns } from './sql-archive.js'
+import { follow, listEvents } from './sql-history.js'
 import {
+  EVENTS_CHANNEL,
   WAKE_CHANNEL,
   insertEvents,
   notifyColumn,
+  notifyFollowers,
   schedulingValues,
   type Listen,
 } from './sql-fragments.js'
+import type { RunEvent } from '../history/run-event.js'
 import type {
   Checkpoint,
   NewRun,
   NewRunEvent,
-  RunEvent,
+  PruneFilter,
   RunFilter,
+  RunRecord,
+  Scheduling,
   RunSummary,
   Store,
   StoredRequest,
@@ -125,21 +133,8 @@ export class SqlStore implements Store {
     const row = rows[0]
     if (!row) return undefined
     return {
-      id: row.id,
-      workflowId: row.workflow,
-      version: row.version,
-      status: row.status,
-      nodeId: row.node,
-      visit: row.visit,
-      position: row.position,
-      state: row.state,
-      outputs: row.outputs,
-      input: row.input,
-      output: row.output ?? undefined,
-      error: row.error,
+      ...runFieldsOf(row),
       rowVersion: row.row_version,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
       lease:
         row.lease_owner !== null && row.lease_until !== null
           ? { owner: row.lease_owner, until: row.lease_until }
@@ -205,7 +200,9 @@ export class SqlStore implements Store {
           : sql``
       }
       ${insertEvents(cp.events, at)}
-      SELECT id ${notifyColumn(cp.scheduling)} FROM run`.execute(this.#db)
+      SELECT id ${notifyColumn(cp.scheduling)} ${notifyFollowers(cp.events)} FROM run`.execute(
+      this.#db,
+    )
     return rows.length === 1
   }
 
@@ -340,21 +337,32 @@ export class SqlStore implements Store {
 
   async listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]> {
     if (!uuidPattern.test(runId)) return []
-    const rows = await this.#db
-      .selectFrom('holdpoint.events')
-      .selectAll()
-      .where('run_id', '=', runId)
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(limit)
-      .execute()
-    return rows.map((e) => ({
-      runId: e.run_id,
-      seq: e.seq,
-      type: e.type as RunEvent['type'],
-      data: e.data,
-      at: e.at,
-    }))
+    return listEvents(this.#db, runId, after, limit)
+  }
+
+  async follow(runIds: readonly string[], ms: number): Promise<void> {
+    await follow(
+      this.#db,
+      runIds.filter((id) => uuidPattern.test(id)),
+      ms,
+    )
+  }
+
+  listenEvents(onEvents: (runId: string | undefined) => void): Promise<() => Promise<void>> {
+    return this.#listen(EVENTS_CHANNEL, (payload) => onEvents(payload || undefined))
+  }
+
+  async exportRun(runId: string): Promise<RunRecord | undefined> {
+    if (!uuidPattern.test(runId)) return undefined
+    return exportRun(this.#db, runId)
+  }
+
+  importRun(record: RunRecord, scheduling: Scheduling): Promise<boolean> {
+    return importRun(this.#db, record, scheduling)
+  }
+
+  pruneRuns(filter: PruneFilter): Promise<number> {
+    return pruneRuns(this.#db, filter)
   }
 
   async close(): Promise<void> {

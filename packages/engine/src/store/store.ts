@@ -1,3 +1,4 @@
+import type { RunEvent, RunEventType } from '../history/run-event.js'
 import type { JsonObject, JsonValue } from '../json.js'
 import type { MachinePosition } from '../runtime/machine-driver.js'
 import type { WorkflowStatus } from '../status.js'
@@ -24,6 +25,8 @@ export interface RequestSpec {
   inputType: string
   options?: JsonValue[]
   schema?: JsonObject
+  /** Free-form data for UIs. */
+  payload?: JsonObject
   /** Wrapped so that `null` can be a default. */
   default?: { value: JsonValue }
 }
@@ -106,30 +109,37 @@ export interface StoredRun extends RunFields {
   steps: StoredStep[]
 }
 
-/** One entry of a run's append-only history. */
+/**
+ * One entry of a run's append-only history, as written. Request details, answers and the run's
+ * output are not repeated here: reading history joins them in.
+ */
 export interface NewRunEvent {
   type: RunEventType
   data: JsonObject
 }
 
-/** Kinds of history entries. */
-export type RunEventType =
-  | 'run_started'
-  | 'node_completed'
-  | 'node_failed'
-  | 'input_requested'
-  | 'input_received'
-  | 'input_expired'
-  | 'run_completed'
-  | 'run_failed'
-  | 'run_cancelled'
-  | 'run_retried'
+/** Everything stored about one run: what `engine.export()` carries and `hp.import()` writes back. */
+export interface RunRecord extends RunFields {
+  id: string
+  workflowId: string
+  version: number
+  input: JsonValue
+  createdAt: Date
+  /** Every request of the run, answered or not. */
+  requests: StoredRequest[]
+  /** Every memoized step result. */
+  steps: StoredStep[]
+  /** The whole history, as written (without joined-in details). */
+  history: Array<{ seq: number; at: Date; type: RunEventType; data: JsonObject }>
+}
 
-/** A stored history entry. */
-export interface RunEvent extends NewRunEvent {
-  runId: string
-  seq: number
-  at: Date
+/** Which runs `hp.prune()` deletes. */
+export interface PruneFilter {
+  /** Last changed before this time. */
+  before: Date
+  statuses: readonly WorkflowStatus[]
+  /** Most runs to delete in one statement. */
+  limit: number
 }
 
 /**
@@ -211,8 +221,18 @@ export interface Store {
   /** Stores a step result unless one exists; returns the stored one. */
   saveStep(runId: string, step: StoredStep): Promise<StoredStep>
   listRuns(filter: RunFilter): Promise<RunSummary[]>
-  /** The run's history after sequence `after`, in order. */
+  /** The run's history after sequence `after`, in order, with request details joined in. */
   listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]>
+  /** Marks runs as followed until `ms` from now, so their checkpoints notify `listenEvents`. */
+  follow(runIds: readonly string[], ms: number): Promise<void>
+  /** Calls `onEvents` with a run id when a followed run got new events (`undefined`: maybe any). */
+  listenEvents(onEvents: (runId: string | undefined) => void): Promise<() => Promise<void>>
+  /** Everything stored about a run, for export. */
+  exportRun(runId: string): Promise<RunRecord | undefined>
+  /** Writes a run and everything stored with it; `false` when a run with its id exists. */
+  importRun(record: RunRecord, scheduling: Scheduling): Promise<boolean>
+  /** Deletes finished runs with all their rows; returns how many. */
+  pruneRuns(filter: PruneFilter): Promise<number>
   /**
    * Leases up to `limit` runs whose wake time has come (`FOR UPDATE SKIP LOCKED`) to `owner`
    * for `leaseMs`, and returns their ids. Only runs of the given workflow versions (`id@version`)

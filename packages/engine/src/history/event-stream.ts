@@ -1,0 +1,54 @@
+import { InvalidArgumentError, RunNotFoundError } from '../errors.js'
+import { isFinished } from '../status.js'
+import type { Store } from '../store/store.js'
+import type { EventFollowers } from './event-followers.js'
+import { FINAL_EVENT_TYPES, type EventsOptions, type RunEvent } from './run-event.js'
+
+const PAGE = 500
+/**
+ * Followers are woken by notifications; this re-read is the safety net for a checkpoint that was
+ * already under way when the follow mark was stored, and for notifications lost in a reconnect.
+ */
+const FIRST_RECHECK_MS = 250
+const RECHECK_MS = 5_000
+
+/**
+ * A run's history from `after`, then (with `follow`) its new events as they are stored, until a
+ * final event is the newest one or `signal` aborts. Events come in order, each exactly once.
+ */
+export async function* eventStream(
+  store: Store,
+  followers: EventFollowers,
+  runId: string,
+  options: EventsOptions = {},
+): AsyncGenerator<RunEvent, void, undefined> {
+  let after = options.after ?? 0
+  if (!Number.isSafeInteger(after) || after < 0) {
+    throw new InvalidArgumentError('events({ after })', 'a sequence number (an integer ≥ 0)')
+  }
+  const { signal } = options
+  const subscription = options.follow ? await followers.subscribe(runId) : undefined
+  try {
+    const run = await store.loadRun(runId)
+    if (!run) throw new RunNotFoundError(runId)
+    // A finished run's newest event is final; one followed from past its end has nothing to wait for.
+    let ended = isFinished(run.status) || run.status === 'failed'
+    let wait = FIRST_RECHECK_MS
+    while (!signal?.aborted) {
+      const page = await store.listEvents(runId, after, PAGE)
+      for (const event of page) {
+        if (signal?.aborted) return
+        yield event
+        after = event.seq
+      }
+      if (page.length === PAGE) continue
+      const last = page.at(-1)
+      if (last) ended = FINAL_EVENT_TYPES.has(last.type)
+      if (!subscription || ended) return
+      await subscription.changed(wait, signal)
+      wait = RECHECK_MS
+    }
+  } finally {
+    subscription?.close()
+  }
+}

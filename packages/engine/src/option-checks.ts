@@ -1,0 +1,30 @@
+import { InvalidArgumentError } from './errors.js'
+import { toJson } from './json.js'
+import { isWorkflowStatus, type WorkflowStatus } from './status.js'
+
+// Checks of options that are not workflow data: a bad one is refused before anything is stored.
+
+/** `start({ idempotencyKey })`: a printable string of 1 to 200 characters, or nothing. */
+export function parseIdempotencyKey(key: unknown): string | undefined {
+  if (key === undefined) return undefined
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+    throw new InvalidArgumentError('idempotencyKey', 'a string of 1 to 200 characters')
+  }
+  return toJson(key, 'The idempotency key') as string
+}
+
+/** `prune({ olderThan, status })`, checked; completed and cancelled runs by default. */
+export function parsePrune(options: unknown): { before: Date; statuses: WorkflowStatus[] } {
+  const { olderThan, status } = (options ?? {}) as { olderThan?: unknown; status?: unknown }
+  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
+    throw new InvalidArgumentError('prune({ olderThan })', 'a valid Date')
+  }
+  const statuses = status === undefined ? ['completed', 'cancelled'] : [status].flat()
+  if (statuses.length === 0 || !statuses.every(isWorkflowStatus)) {
+    throw new InvalidArgumentError(
+      'prune({ status })',
+      'a status or a non-empty list of statuses (completed, cancelled, failed, waiting_for_input, running)',
+    )
+  }
+  return { before: olderThan, statuses }
+}

@@ -1,0 +1,125 @@
+import { sql, type Kysely } from 'kysely'
+import type { RunEventType } from '../history/run-event.js'
+import type { JsonObject } from '../json.js'
+import {
+  json,
+  jsonOrNull,
+  requestRow,
+  runFieldsOf,
+  toRequest,
+  toStep,
+  type RunRow,
+} from './rows.js'
+import type { Database } from './schema.js'
+import { schedulingValues } from './sql-fragments.js'
+import type { PruneFilter, RunRecord, Scheduling } from './store.js'
+
+// Whole runs in and out of the store: export, import and retention.
+
+/** Everything stored about a run, or `undefined` when there is no such run. */
+export async function exportRun(
+  db: Kysely<Database>,
+  runId: string,
+): Promise<RunRecord | undefined> {
+  const { rows } = await sql<
+    RunRow & { history: Array<{ last_seq: number; at: string; events: [string, JsonObject][] }> }
+  >`
+    SELECT r.*,
+      (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
+         FROM holdpoint.requests q WHERE q.run_id = r.id) AS requests,
+      (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.node, s.visit, s.seq), '[]')
+         FROM holdpoint.steps s WHERE s.run_id = r.id) AS steps,
+      (SELECT coalesce(jsonb_agg(to_jsonb(h) ORDER BY h.last_seq), '[]')
+         FROM holdpoint.history h WHERE h.run_id = r.id) AS history
+    FROM holdpoint.runs r WHERE r.id = ${runId}`.execute(db)
+  const row = rows[0]
+  if (!row) return undefined
+  return {
+    ...runFieldsOf(row),
+    requests: row.requests.map(toRequest),
+    steps: row.steps.map(toStep),
+    history: row.history.flatMap((h) =>
+      h.events.map(([type, data], i) => ({
+        seq: h.last_seq - h.events.length + 1 + i,
+        at: new Date(h.at),
+        type: type as RunEventType,
+        data,
+      })),
+    ),
+  }
+}
+
+/** Writes a whole run in one statement; `false` when a run with its id already exists. */
+export async function importRun(
+  db: Kysely<Database>,
+  record: RunRecord,
+  scheduling: Scheduling,
+): Promise<boolean> {
+  const lastSeq = record.history.at(-1)?.seq ?? 0
+  const { rows } = await sql<{ id: string }>`
+    WITH run AS (
+      INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+        outputs, input, output, error, event_seq, created_at, updated_at,
+        lease_owner, lease_until, wake_at)
+      VALUES (${record.id}, ${record.workflowId}, ${record.version}, ${record.status},
+        ${record.nodeId}, ${record.visit}, ${json(record.position)}::jsonb,
+        ${json(record.state)}::jsonb, ${json(record.outputs)}::jsonb, ${json(record.input)}::jsonb,
+        ${jsonOrNull(record.output)}::jsonb, ${jsonOrNull(record.error)}::jsonb, ${lastSeq},
+        ${record.createdAt}, ${record.updatedAt}, ${schedulingValues(scheduling)})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ), requests AS (
+      INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status, answer,
+        answered_at, expires_at, created_at)
+      SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, q.status, q.answer,
+        q.answered_at, q.expires_at, q.created_at
+      FROM run, jsonb_to_recordset(${json(record.requests.map(exportedRequest))}::jsonb)
+        AS q(node text, visit int, request_id text, seq int, spec jsonb, status text, answer jsonb,
+             answered_at timestamptz, expires_at timestamptz, created_at timestamptz)
+    ), steps AS (
+      INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
+      SELECT run.id, s.node, s.visit, s.key, s.seq, s.result
+      FROM run, jsonb_to_recordset(${json(record.steps.map((s) => ({ node: s.nodeId, visit: s.visit, key: s.key, seq: s.seq, result: s.result ?? null })))}::jsonb)
+        AS s(node text, visit int, key text, seq int, result jsonb)
+    ), history AS (
+      INSERT INTO holdpoint.history (run_id, last_seq, at, events)
+      SELECT run.id, e.seq, e.at, jsonb_build_array(jsonb_build_array(e.type, e.data))
+      FROM run, jsonb_to_recordset(${json(record.history)}::jsonb)
+        AS e(seq int, at timestamptz, type text, data jsonb)
+    )
+    SELECT id FROM run`.execute(db)
+  return rows.length === 1
+}
+
+function exportedRequest(q: RunRecord['requests'][number]): Record<string, unknown> {
+  return {
+    ...requestRow(q),
+    status: q.status,
+    answer: q.answer ?? null,
+    answered_at: q.answeredAt?.toISOString() ?? null,
+  }
+}
+
+/** Deletes up to `limit` runs matching the filter, with all their rows; returns how many. */
+export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Promise<number> {
+  const { rows } = await sql<{ deleted: number }>`
+    WITH doomed AS (
+      DELETE FROM holdpoint.runs
+      WHERE id IN (
+        SELECT id FROM holdpoint.runs
+        WHERE status = ANY(${filter.statuses}::text[]) AND updated_at < ${filter.before}
+        ORDER BY updated_at LIMIT ${filter.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id
+    ), requests AS (
+      DELETE FROM holdpoint.requests WHERE run_id IN (SELECT id FROM doomed)
+    ), steps AS (
+      DELETE FROM holdpoint.steps WHERE run_id IN (SELECT id FROM doomed)
+    ), history AS (
+      DELETE FROM holdpoint.history WHERE run_id IN (SELECT id FROM doomed)
+    ), followers AS (
+      DELETE FROM holdpoint.followers WHERE run_id IN (SELECT id FROM doomed)
+    )
+    SELECT count(*)::int AS deleted FROM doomed`.execute(db)
+  return rows[0]?.deleted ?? 0
+}

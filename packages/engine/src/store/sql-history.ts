@@ -1,0 +1,91 @@
+import { sql, type Kysely } from 'kysely'
+import type { RunEvent, RunEventData } from '../history/run-event.js'
+import type { JsonObject, JsonValue } from '../json.js'
+import { toDate, type RequestRow } from './rows.js'
+import type { Database } from './schema.js'
+
+interface EventRow {
+  seq: number
+  at: Date
+  type: RunEvent['type']
+  data: JsonObject
+  request: RequestRow | null
+  output: JsonValue | null
+}
+
+/**
+ * A run's history after `after`: each checkpoint's row expanded into its events, with the
+ * request (for `input_requested` and `input_received`) and the run's output (for
+ * `run_completed`) joined in.
+ */
+export async function listEvents(
+  db: Kysely<Database>,
+  runId: string,
+  after: number,
+  limit: number,
+): Promise<RunEvent[]> {
+  const { rows } = await sql<EventRow>`
+    SELECT * FROM (
+      SELECT h.last_seq - jsonb_array_length(h.events) + e.ord::int AS seq, h.at,
+        e.value->>0 AS type, e.value->1 AS data,
+        CASE WHEN e.value->>0 IN ('input_requested', 'input_received') THEN (
+          SELECT to_jsonb(q) FROM holdpoint.requests q
+           WHERE q.run_id = h.run_id AND q.node = e.value->1->>'node'
+             AND q.visit = (e.value->1->>'visit')::int AND q.request_id = e.value->1->>'requestId'
+        ) END AS request,
+        CASE WHEN e.value->>0 = 'run_completed' THEN (
+          SELECT r.output FROM holdpoint.runs r WHERE r.id = h.run_id
+        ) END AS output
+      FROM holdpoint.history h
+      CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
+      WHERE h.run_id = ${runId} AND h.last_seq > ${after}
+    ) AS expanded
+    WHERE seq > ${after}
+    ORDER BY seq
+    LIMIT ${limit}`.execute(db)
+  return rows.map((row) => ({
+    runId,
+    seq: row.seq,
+    type: row.type,
+    data: eventData(row),
+    at: row.at,
+  })) as RunEvent[]
+}
+
+function eventData(row: EventRow): RunEventData[keyof RunEventData] {
+  const { request } = row
+  if (row.type === 'input_requested' && request) {
+    const spec = request.spec
+    return {
+      ...(row.data as RunEventData['input_requested']),
+      prompt: spec.prompt ?? null,
+      inputType: spec.inputType,
+      options: spec.options ?? null,
+      schema: spec.schema ?? null,
+      payload: spec.payload ?? null,
+      expiresAt: toDate(request.expires_at)?.toISOString() ?? null,
+    }
+  }
+  if (row.type === 'input_received') {
+    return { ...(row.data as RunEventData['input_received']), answer: request?.answer ?? null }
+  }
+  if (row.type === 'run_completed') return { output: row.output }
+  return row.data as RunEventData[keyof RunEventData]
+}
+
+/** Marks runs as followed until `ms` from now (a later mark by another follower is kept). */
+export async function follow(
+  db: Kysely<Database>,
+  runIds: readonly string[],
+  ms: number,
+): Promise<void> {
+  if (runIds.length === 0) return
+  await sql`
+    INSERT INTO holdpoint.followers (run_id, until)
+    SELECT id, now() + ${ms}::int * interval '1 millisecond' FROM unnest(${runIds}::uuid[]) AS id
+    ON CONFLICT (run_id) DO UPDATE SET until = GREATEST(holdpoint.followers.until, excluded.until)`.execute(
+    db,
+  )
+  // Marks of runs nobody follows any more are swept by whoever marks next.
+  await sql`DELETE FROM holdpoint.followers WHERE until < now() - interval '1 minute'`.execute(db)
+}

@@ -1,0 +1,105 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createHoldpoint, defineWorkflow, HoldpointError, type RunEvent } from '../src/index.js'
+import { storeKinds, useStores } from '../../../test/setup/stores.js'
+import { approval, resetCounts } from './fixtures/approval.js'
+
+/** Counts up to `input.rounds`, one node visit per round: many checkpoints in a row. */
+const counter = defineWorkflow({
+  id: 'counter',
+  version: 1,
+  input: z.object({ rounds: z.number() }),
+  start: 'tick',
+  nodes: {
+    tick: ({ node, input }) => ({ round: node.visit, done: node.visit >= input.rounds }),
+  },
+  edges: [{ from: 'tick', to: 'tick', when: ({ output }) => !output.tick.done }],
+})
+
+async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
+  const all: RunEvent[] = []
+  for await (const event of events) all.push(event)
+  return all
+}
+
+function contiguous(events: RunEvent[]): boolean {
+  return events.every((e, i) => e.seq === i + 1)
+}
+
+describe.each(storeKinds)('live event streams (%s)', (kind) => {
+  const stores = useStores()
+  beforeEach(resetCounts)
+
+  it('follows a run from its start to its end, for several consumers at once', async () => {
+    const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
+    const engine = await hp.start('approval', { topic: 'live' })
+    const consumers = [1, 2, 3].map(() => collect(engine.events({ follow: true })))
+    await engine.run()
+    await engine.run({ approve: { approved: true, note: 'ok' } })
+    const seen = await Promise.all(consumers)
+    for (const events of seen) {
+      expect(contiguous(events)).toBe(true)
+      expect(events.at(-1)?.type).toBe('run_completed')
+      expect(events).toHaveLength(11)
+    }
+  })
+
+  it('hears of checkpoints written by another Holdpoint (LISTEN/NOTIFY), losing nothing between replay and live', async () => {
+    if (kind === 'pglite') return // a PGlite database belongs to one process
+    const writer = createHoldpoint({ workflows: [counter], store: await stores.open(kind) })
+    const reader = createHoldpoint({ workflows: [], store: await stores.fresh(kind) })
+    const engine = await writer.start('counter', { rounds: 40 })
+    await engine.step()
+    await engine.step()
+    // The reader joins mid-run: it replays what is stored, then follows what comes.
+    const following = collect(reader.events(engine.runId, { follow: true }))
+    await engine.run()
+    const events = await following
+    expect(contiguous(events)).toBe(true)
+    expect(events.filter((e) => e.type === 'node_completed')).toHaveLength(40)
+    expect(events.at(-1)?.type).toBe('run_completed')
+    await reader.close()
+  })
+
+  it('ends at once for a finished run followed from its end, and quietly on abort', async () => {
+    const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
+    const engine = await hp.start('approval', { topic: 'ends' })
+    await engine.run()
+    const controller = new AbortController()
+    const waiting = collect(engine.events({ after: 6, follow: true, signal: controller.signal }))
+    controller.abort()
+    expect(await waiting).toEqual([])
+    await engine.cancel('no longer needed')
+    const last = (await collect(engine.events())).at(-1)
+    expect(last).toMatchObject({ type: 'run_cancelled', data: { reason: 'no longer needed' } })
+    expect(await collect(engine.events({ after: last?.seq ?? 0, follow: true }))).toEqual([])
+  })
+
+  it('refuses unknown runs with RUN_NOT_FOUND', async () => {
+    const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
+    for (const runId of ['0190f0a0-0000-7000-8000-000000000000', 'not-a-uuid']) {
+      const error = await collect(hp.events(runId, { follow: true })).catch((e: unknown) => e)
+      expect(HoldpointError.is(error, 'RUN_NOT_FOUND')).toBe(true)
+    }
+  })
+
+  it('notifies only for followed runs', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [counter], store })
+    const quiet = await hp.start('counter', { rounds: 3 })
+    const followed = await hp.start('counter', { rounds: 3 })
+    const heard: (string | undefined)[] = []
+    const stop = await store.listenEvents((runId) => heard.push(runId))
+    await store.follow([followed.runId], 60_000)
+    const arrived = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (heard.includes(followed.runId)) resolve(clearInterval(timer))
+      }, 5)
+    })
+    await quiet.step()
+    await followed.step()
+    await arrived
+    expect(heard.filter((id) => id !== undefined)).toEqual([followed.runId])
+    await stop()
+  })
+})
