@@ -278,11 +278,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
    * ```
    */
   async *events(runId: string, options: EventsOptions = {}): AsyncGenerator<RunEvent, void> {
-    const store = await this.store()
-    if (typeof runId !== 'string' || !(await store.loadRun(runId))) {
-      throw new RunNotFoundError(label(runId))
-    }
-    yield* eventStream(store, this.#followers, runId, options)
+    if (typeof runId !== 'string') throw new RunNotFoundError(label(runId))
+    yield* eventStream(await this.store(), this.#followers, runId, options)
   }
 
   /**
