@@ -14,6 +14,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'engine', include: ['packages/engine/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'server', include: ['packages/server/test/**/*.test.ts'] } },
       {
         extends: true,
         test: { name: 'examples', include: ['packages/examples/test/**/*.test.ts'] },

@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.js'
 import { inputCommand } from './commands/input.js'
 import { migrateCommand } from './commands/migrate.js'
 import { runsCommand } from './commands/runs.js'
+import { serveCommand } from './commands/serve.js'
 import { workerCommand } from './commands/worker.js'
 import { print } from './format.js'
 
@@ -20,13 +21,16 @@ Commands:
   migrate                     apply database migrations, print the schema version
   runs ls                     list runs and the requests they wait on
   runs show <run-id>          show a run's state, pending requests and history
+  runs watch <run-id>         print the run's events as they happen, until it ends
   input <run-id> <id>=<json>  answer a run's requests and run it on
   worker                      claim runnable runs and run them (background starts
                               and answers, due deadlines and sleeps, runs of dead
                               processes) until SIGTERM or SIGINT
+  serve                       serve the HTTP API (runs, inbox, answers, answer
+                              links, event streams, OpenAPI) until SIGTERM or SIGINT
 
-migrate, runs, input and worker read ./holdpoint.config.ts (or .mts, .js, .mjs; --config PATH):
-  export default defineConfig({ workflows: [...], databaseUrl?: '...' })
+migrate, runs, input, worker and serve read ./holdpoint.config.ts (or .mts, .js, .mjs; --config PATH):
+  export default defineConfig({ workflows: [...], databaseUrl?: '...', server?: { keys, ... } })
 Their store is --database-url URL or --data-dir DIR (embedded PGlite), else the
 config's databaseUrl, else its dataDir, else the embedded PGlite store in ./.holdpoint.
 
@@ -38,6 +42,7 @@ const commands = new Map<string, (argv: readonly string[]) => Promise<number>>([
   ['runs', runsCommand],
   ['input', inputCommand],
   ['worker', workerCommand],
+  ['serve', serveCommand],
 ])
 
 /**

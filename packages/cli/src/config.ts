@@ -1,4 +1,17 @@
 import type { AnyWorkflow } from 'holdpoint'
+import type { ApiKey } from '@holdpoint/server'
+
+/** What `holdpoint serve` reads from the config; the environment adds to it (see `holdpoint serve --help`). */
+export interface ServerConfig {
+  /** API keys with their scopes; `HOLDPOINT_API_KEYS` adds more. */
+  keys?: readonly ApiKey[]
+  /** The secret answer links are signed with; default `HOLDPOINT_ANSWER_LINK_SECRET`. */
+  answerLinkSecret?: string | readonly string[]
+  /** Default 8787; `--port` wins. */
+  port?: number
+  /** Default 127.0.0.1; `--host` wins. */
+  host?: string
+}
 
 /** What `holdpoint.config.ts` exports by default. */
 export interface HoldpointConfig {
@@ -8,6 +21,8 @@ export interface HoldpointConfig {
   databaseUrl?: string
   /** The embedded PGlite directory, relative to the config file. Default `./.holdpoint` in the working directory. */
   dataDir?: string
+  /** Options of `holdpoint serve`. */
+  server?: ServerConfig
 }
 
 /**
@@ -19,7 +34,11 @@ export interface HoldpointConfig {
  * import { defineConfig } from '@holdpoint/cli'
  * import { approval } from './src/workflows/approval.js'
  *
- * export default defineConfig({ workflows: [approval], databaseUrl: process.env.DATABASE_URL })
+ * export default defineConfig({
+ *   workflows: [approval],
+ *   databaseUrl: process.env.DATABASE_URL,
+ *   server: { keys: [{ name: 'backend', key: process.env.BACKEND_KEY ?? '', scopes: ['admin'] }] },
+ * })
  * ```
  */
 export function defineConfig<const TConfig extends HoldpointConfig>(config: TConfig): TConfig {

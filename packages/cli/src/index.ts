@@ -1,2 +1,2 @@
 export { defineConfig } from './config.js'
-export type { HoldpointConfig } from './config.js'
+export type { HoldpointConfig, ServerConfig } from './config.js'

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import { isWorkflow } from 'holdpoint'
 import { createJiti } from 'jiti'
 import { CliError } from './cli-error.js'
-import type { HoldpointConfig } from './config.js'
+import type { HoldpointConfig, ServerConfig } from './config.js'
 
 /** The file names looked for in the working directory, in order. */
 export const configFileNames = [
@@ -85,7 +85,14 @@ function checkConfig(path: string, exported: unknown): HoldpointConfig {
       fail(`has a non-string \`${key}\``)
     }
   }
+  if (
+    config.server !== undefined &&
+    (typeof config.server !== 'object' || config.server === null)
+  ) {
+    fail('has a `server` that is not an object')
+  }
   const checked: HoldpointConfig = { workflows: config.workflows }
+  if (config.server) checked.server = config.server as ServerConfig
   if (typeof config.databaseUrl === 'string' && config.databaseUrl !== '') {
     checked.databaseUrl = config.databaseUrl
   }

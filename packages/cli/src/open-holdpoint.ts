@@ -17,6 +17,7 @@ export interface OpenedProject {
   where: StoreChoice
   /** The config file, when one was found. */
   configPath: string | undefined
+  config: HoldpointConfig | undefined
 }
 
 /**
@@ -108,7 +109,7 @@ export async function openProject(
     store,
     leaseMs: options.leaseMs,
   })
-  return { hp, store, where, configPath }
+  return { hp, store, where, configPath, config }
 }
 
 /**

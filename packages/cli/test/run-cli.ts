@@ -47,8 +47,12 @@ export interface SpawnedCli {
   readonly child: ChildProcess
   /** Everything written to stderr so far. */
   stderr(): string
+  /** Everything written to stdout so far. */
+  stdout(): string
   /** Resolves with the first stderr match of `pattern`; rejects after `timeoutMs` or on exit. */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  /** The same for stdout. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** Resolves with the exit code (or the signal that killed it). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
@@ -70,28 +74,27 @@ export function spawnCli(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
-  let stderr = ''
+  const output = { stdout: '', stderr: '' }
   const listeners = new Set<() => void>()
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-    for (const listener of listeners) listener()
-  })
-  child.stdout.resume()
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name].setEncoding('utf8').on('data', (chunk: string) => {
+      output[name] += chunk
+      for (const listener of listeners) listener()
+    })
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   )
-  return {
-    child,
-    stderr: () => stderr,
-    exited,
-    waitForStderr(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
+  const waitFor =
+    (name: 'stdout' | 'stderr') =>
+    (pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> =>
+      new Promise((resolve, reject) => {
         const check = (): void => {
-          const match = stderr.match(pattern)
+          const match = output[name].match(pattern)
           if (match) done(() => resolve(match))
         }
         const timer = setTimeout(
-          () => done(() => reject(new Error(`No ${String(pattern)} on stderr:\n${stderr}`))),
+          () => done(() => reject(new Error(`No ${String(pattern)} on ${name}:\n${output[name]}`))),
           timeoutMs,
         )
         const done = (settle: () => void): void => {
@@ -103,11 +106,18 @@ export function spawnCli(
         void exited.then(() => {
           check()
           if (listeners.has(check)) {
-            done(() => reject(new Error(`Exited before ${String(pattern)}; stderr:\n${stderr}`)))
+            const seen = `${name}:\n${output[name]}\nstderr:\n${output.stderr}`
+            done(() => reject(new Error(`Exited before ${String(pattern)}; ${seen}`)))
           }
         })
         check()
       })
-    },
+  return {
+    child,
+    stderr: () => output.stderr,
+    stdout: () => output.stdout,
+    exited,
+    waitForStderr: waitFor('stderr'),
+    waitForStdout: waitFor('stdout'),
   }
 }

@@ -8,18 +8,25 @@ import {
   UsageError,
 } from '../args.js'
 import { age, indented, json, print, stylist, table, timestamp } from '../format.js'
+import { eventDetails } from '../format-event.js'
 import { formatRequests, formatStatus } from '../format-run.js'
 import { openProject } from '../open-holdpoint.js'
+import { watchRun } from './runs-watch.js'
 
 /** Usage of `holdpoint runs`. */
 export const runsUsage = `Usage: holdpoint runs ls [--status S[,S…]] [--workflow W] [--limit N] [--json]
        holdpoint runs show <run-id> [--json]
+       holdpoint runs watch <run-id> [--after SEQ] [--json]
 
   ls     lists runs, oldest first, with the requests they wait on (the inbox:
          --status waiting_for_input). Statuses: running, waiting_for_input,
          completed, failed, cancelled. --limit defaults to 100.
   show   prints a run's status, current node, pending requests (prompt, JSON
          Schema, and a command that answers them), state, output, error and history.
+  watch  prints the run's history, then each new event as it happens (in any
+         process sharing the store), one line each (--json: one JSON object
+         each), and exits when the run completes, fails or is cancelled, or on
+         Ctrl-C. --after SEQ skips the events up to SEQ.
 
 ${storeOptionsUsage}`
 
@@ -39,8 +46,10 @@ export async function runsCommand(argv: readonly string[], cwd = process.cwd()):
       return listRuns(rest, cwd)
     case 'show':
       return showRun(rest, cwd)
+    case 'watch':
+      return watchRun(rest, cwd)
     case undefined:
-      throw new UsageError('runs needs a subcommand: ls or show.', runsUsage)
+      throw new UsageError('runs needs a subcommand: ls, show or watch.', runsUsage)
     case '--help':
     case '-h':
     case 'help':
@@ -180,11 +189,7 @@ function formatEvents(events: readonly RunEvent[]): string {
       String(event.seq),
       timestamp(event.at),
       event.type,
-      Object.entries(event.data)
-        .map(
-          ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
-        )
-        .join(' '),
+      eventDetails(event),
     ]),
     { align: ['right'] },
   )

@@ -10,6 +10,7 @@ import {
 } from '../args.js'
 import { print } from '../format.js'
 import { describeStore, openProject } from '../open-holdpoint.js'
+import { firstSignal } from '../signals.js'
 import { describeError, workerLog } from '../worker-log.js'
 
 /** Usage of `holdpoint worker`. */
@@ -52,8 +53,6 @@ const options = {
   'lease-ms': { type: 'string' },
   'grace-ms': { type: 'string' },
 } as const
-
-const stopSignals = ['SIGTERM', 'SIGINT'] as const
 
 /** Passed to the engine explicitly, so that the startup line shows what is in force. */
 const defaults = { concurrency: 4, pollMs: 1000, leaseMs: 30_000, graceMs: 30_000 }
@@ -148,17 +147,4 @@ function inFlight(stats: WorkerStats): number {
 
 function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
   return value === undefined ? undefined : parse(value)
-}
-
-/** Resolves on the first SIGTERM or SIGINT; calls `onAgain` on any later one. */
-function firstSignal(onAgain: (signal: NodeJS.Signals) => void): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = false
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (received) return onAgain(signal)
-      received = true
-      resolve(signal)
-    }
-    for (const name of stopSignals) process.on(name, onSignal)
-  })
 }

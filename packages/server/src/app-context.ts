@@ -1,0 +1,31 @@
+import type { Context } from 'hono'
+import type { Holdpoint } from 'holdpoint'
+import type { Logger } from 'pino'
+import type { Credentials } from './auth/authenticate.js'
+
+/**
+ * The Hono environment of the app: per-request log fields and request id.
+ *
+ * @example
+ * ```ts
+ * const api: Hono<AppEnv> = createApp(hp, { auth })
+ * ```
+ */
+export interface AppEnv {
+  Variables: { reqId: string; fields: Record<string, unknown> }
+}
+
+/** What every route handler shares: the engine, the credentials and the server's settings. */
+export interface AppContext {
+  hp: Holdpoint
+  credentials: Credentials
+  bodyLimitBytes: number
+  heartbeatMs: number
+  /** Aborts when the server shuts down: event streams end, new requests get 503. */
+  signal: AbortSignal
+  logger: Logger
+  /** `info` of the OpenAPI document. */
+  openApiInfo: { title?: string; version?: string; description?: string }
+  /** Adds fields to the request's log line (run id, request ids, principal). */
+  note(c: Context<AppEnv>, fields: Record<string, unknown>): void
+}
