@@ -166,7 +166,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   /**
    * Validates the input, creates the run (status `running`) and returns its engine. Nothing runs
    * until you call `run()` or `step()`. With an `idempotencyKey`, starting again with the same
-   * key returns the run the first call started.
+   * key returns the run the first call started, as it is now (its version, state and way of
+   * running are those of the first call).
    */
   async start<Id extends IdOf<TWorkflows[number]>>(
     workflowId: Id,
@@ -200,11 +201,11 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     const store = await this.store()
     const events = [started, nodeStarted(next.nodeId, 1, position)]
     if ((await insertRun(store, run, scheduling, events)) === 'duplicate' && key !== undefined) {
+      // The id hashes the workflow id with the key, so only the input can differ.
       const existing = await this.load(id)
-      const same =
-        existing.executionState.workflowId === workflow.id &&
-        jsonEqual(existing.executionState.input, valid.input)
-      if (!same) throw new IdempotencyConflictError(key, id)
+      if (!jsonEqual(existing.executionState.input, valid.input)) {
+        throw new IdempotencyConflictError(key, id)
+      }
       return existing as never
     }
     return this.#remember(
@@ -368,6 +369,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     let total = 0
     for (;;) {
       const deleted = await store.pruneRuns({ ...filter, limit: 1000 })
+      if (deleted > 0) this.#followers.wake(undefined)
       total += deleted
       if (deleted < 1000) return total
     }

@@ -8,7 +8,7 @@ export interface PayloadLimits {
   answersPerDelivery?: number
   /** The shared state after a node. Default 1 MiB. */
   stateBytes?: number
-  /** A node output or a `ctx.step` result. Default 1 MiB. */
+  /** A node output, a `ctx.step` result or a request's payload. Default 1 MiB. */
   outputBytes?: number
 }
 

@@ -20,10 +20,10 @@ export function parsePrune(options: unknown): { before: Date; statuses: Workflow
     throw new InvalidArgumentError('prune({ olderThan })', 'a valid Date')
   }
   const statuses = status === undefined ? ['completed', 'cancelled'] : [status].flat()
-  if (statuses.length === 0 || !statuses.every(isWorkflowStatus)) {
+  if (statuses.length === 0 || !statuses.every((s) => isWorkflowStatus(s) && s !== 'running')) {
     throw new InvalidArgumentError(
       'prune({ status })',
-      'a status or a non-empty list of statuses (completed, cancelled, failed, waiting_for_input, running)',
+      'a status or a non-empty list of statuses among completed, cancelled, failed and waiting_for_input (a running run may be executing: cancel it first)',
     )
   }
   return { before: olderThan, statuses }

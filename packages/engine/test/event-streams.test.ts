@@ -75,6 +75,37 @@ describe.each(storeKinds)('live event streams (%s)', (kind) => {
     expect(await collect(engine.events({ after: last?.seq ?? 0, follow: true }))).toEqual([])
   })
 
+  it('ends quietly when the run is pruned or the Holdpoint closes', async () => {
+    const hp = createHoldpoint({ workflows: [approval], store: await stores.fresh(kind) })
+    /** Follows a run; resolves `live` once the stored history has been replayed. */
+    const follow = (events: AsyncIterable<RunEvent>) => {
+      let live!: () => void
+      const replayed = new Promise<void>((resolve) => (live = resolve))
+      const done = (async () => {
+        const seen: RunEvent[] = []
+        for await (const event of events) {
+          seen.push(event)
+          if (event.type === 'run_waiting') live()
+        }
+        return seen
+      })()
+      return { replayed, done }
+    }
+    const doomed = await hp.start('approval', { topic: 'pruned' })
+    await doomed.run()
+    const pruning = follow(hp.events(doomed.runId, { follow: true }))
+    await pruning.replayed
+    await hp.prune({ olderThan: new Date(Date.now() + 1000), status: 'waiting_for_input' })
+    expect((await pruning.done).map((e) => e.type).at(-1)).toBe('run_waiting')
+
+    const open = await hp.start('approval', { topic: 'open' })
+    await open.run()
+    const closing = follow(open.events({ follow: true }))
+    await closing.replayed
+    await hp.close()
+    expect((await closing.done).map((e) => e.type).at(-1)).toBe('run_waiting')
+  })
+
   it('refuses unknown runs with RUN_NOT_FOUND', async () => {
     const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
     for (const runId of ['0190f0a0-0000-7000-8000-000000000000', 'not-a-uuid']) {

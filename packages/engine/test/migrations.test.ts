@@ -104,11 +104,12 @@ describe('migrations', () => {
          outputs, input, event_seq, created_at, updated_at)
        VALUES ('0190f0a0-0000-7000-8000-000000000001', 'approval', 1, 'waiting_for_input',
          'review', 1, '{"value":"review","visits":{"draft":1,"review":1}}', '{"draft":"d"}',
-         '{}', '{"topic":"t"}', 3, now(), now())`,
+         '{}', '{"topic":"t"}', 4, now(), now())`,
       `INSERT INTO holdpoint.events (run_id, seq, type, data, at) VALUES
          ('0190f0a0-0000-7000-8000-000000000001', 1, 'run_started', '{"workflow":"approval","version":1}', now()),
          ('0190f0a0-0000-7000-8000-000000000001', 2, 'node_completed', '{"node":"draft","visit":1,"ms":5,"owner":"w"}', now()),
-         ('0190f0a0-0000-7000-8000-000000000001', 3, 'input_requested', '{"node":"review","visit":1,"requestId":"approve"}', now())`,
+         ('0190f0a0-0000-7000-8000-000000000001', 3, 'input_requested', '{"node":"review","visit":1,"requestId":"approve"}', now()),
+         ('0190f0a0-0000-7000-8000-000000000001', 4, 'node_failed', '{"node":"review","visit":1,"attempt":1,"message":"boom"}', now())`,
     ]
     for (const statement of setup) await query(url, statement)
     const hp = createHoldpoint({
@@ -121,8 +122,15 @@ describe('migrations', () => {
       [1, 'run_started'],
       [2, 'node_completed'],
       [3, 'input_requested'],
+      [4, 'node_failed'],
     ])
     expect(events[1]?.data).toEqual({ node: 'draft', visit: 1, durationMs: 5, owner: 'w' })
+    expect(events[3]?.data).toEqual({
+      node: 'review',
+      visit: 1,
+      attempt: 1,
+      error: { name: 'Error', message: 'boom' },
+    })
     await hp.close()
   })
 })

@@ -44,6 +44,7 @@ describe.each(storeKinds)('prune (%s)', (kind) => {
       { olderThan: new Date(Number.NaN) },
       { olderThan: new Date(), status: 'gone' },
       { olderThan: new Date(), status: [] },
+      { olderThan: new Date(), status: 'running' },
     ]
     for (const options of bad) {
       const error = await hp.prune(options as never).catch((e: unknown) => e)

@@ -79,6 +79,26 @@ describe.each(storeKinds)('workers (%s)', (kind) => {
     expect(w.stats.claimed).toBeGreaterThanOrEqual(6)
   })
 
+  it('takes an answer on the engine that started the run, after a worker moved it on', async () => {
+    const store = await stores.open(kind)
+    const client = holdpoint(store)
+    const engine = await client.start('counted', { n: 5 }, { background: true })
+    worker(holdpoint(store))
+    await until(async () =>
+      (await client.list({ status: 'waiting_for_input', workflow: 'counted' })).some(
+        (r) => r.runId === engine.runId,
+      ),
+    )
+    // This engine still sees the run as it started it: running, asking nothing.
+    expect(engine.executionState.status).toBe('running')
+    await engine.run({ confirm: true })
+    expect(engine.executionState).toMatchObject({
+      status: 'completed',
+      output: { doubled: 10, answer: true },
+    })
+    expect(executions.get(engine.runId)).toBe(1)
+  })
+
   it('never lets two workers execute one run: each node body runs once', async () => {
     const store = await stores.open(kind)
     const client = holdpoint(store)

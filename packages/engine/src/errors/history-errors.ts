@@ -23,7 +23,7 @@ export class InvalidForkPointError extends HoldpointError {
   }
 }
 
-/** A start reused an idempotency key with a different workflow or input. */
+/** A start reused an idempotency key of the same workflow with a different input. */
 export class IdempotencyConflictError extends HoldpointError {
   constructor(
     readonly idempotencyKey: string,

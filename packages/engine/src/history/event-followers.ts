@@ -7,6 +7,8 @@ const MARK_MS = 60_000
 export interface FollowSubscription {
   /** Resolves when new events may be there, after `ms`, or when `signal` aborts. */
   changed(ms: number, signal: AbortSignal | undefined): Promise<void>
+  /** True once the followers were closed (the Holdpoint is closing): the stream should end. */
+  isClosed(): boolean
   close(): void
 }
 
@@ -20,12 +22,18 @@ export class EventFollowers {
   readonly #byRun = new Map<string, Set<Waiter>>()
   #listening: Promise<() => Promise<void>> | undefined
   #renewal: NodeJS.Timeout | undefined
+  #closed = false
 
   constructor(store: () => Promise<Store>) {
     this.#store = store
   }
 
-  /** Starts following a run: the mark is stored before this resolves, so no later checkpoint is missed. */
+  /**
+   * Starts following a run. The first follower in this process stores the run's mark before
+   * this resolves; later ones share it. A checkpoint that was already under way when the mark
+   * landed, or a notification sent while `LISTEN` was still connecting, is caught by the stream's
+   * early re-read and by the wake-up sent on every (re)connect.
+   */
   async subscribe(runId: string): Promise<FollowSubscription> {
     const store = await this.#store()
     this.#listening ??= store.listenEvents((id) => this.wake(id))
@@ -39,6 +47,7 @@ export class EventFollowers {
     this.#renewal ??= setInterval(() => void this.#renew(), MARK_MS / 3).unref()
     return {
       changed: (ms, signal) => waiter.next(ms, signal),
+      isClosed: () => this.#closed,
       close: () => this.#unsubscribe(runId, waiter),
     }
   }
@@ -53,6 +62,7 @@ export class EventFollowers {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     clearInterval(this.#renewal)
     this.#renewal = undefined
     for (const waiters of this.#byRun.values()) for (const w of waiters) w.wake()

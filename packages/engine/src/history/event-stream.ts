@@ -10,11 +10,12 @@ const PAGE = 500
  * already under way when the follow mark was stored, and for notifications lost in a reconnect.
  */
 const FIRST_RECHECK_MS = 250
-const RECHECK_MS = 5_000
+const RECHECK_MS = 30_000
 
 /**
  * A run's history from `after`, then (with `follow`) its new events as they are stored, until a
- * final event is the newest one or `signal` aborts. Events come in order, each exactly once.
+ * final event is the newest one, `signal` aborts, the run is pruned or the Holdpoint closes.
+ * Events come in order, each exactly once.
  */
 export async function* eventStream(
   store: Store,
@@ -41,11 +42,14 @@ export async function* eventStream(
         yield event
         after = event.seq
       }
-      if (page.length === PAGE) continue
       const last = page.at(-1)
       if (last) ended = FINAL_EVENT_TYPES.has(last.type)
+      if (page.length === PAGE) continue
       if (!subscription || ended) return
+      // Nothing new: a run pruned meanwhile has nothing more to come.
+      if (!last && !(await store.loadRun(runId))) return
       await subscription.changed(wait, signal)
+      if (subscription.isClosed()) return
       wait = RECHECK_MS
     }
   } finally {

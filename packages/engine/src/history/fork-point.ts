@@ -29,6 +29,14 @@ export function findForkPoint(run: RunRecord, at: number | undefined): ForkPoint
       `the run's history has events 1 to ${last}; pass one of them`,
     )
   }
+  if (run.history[1]?.type !== 'node_started') {
+    // Runs started before schema version 4 recorded neither node starts nor node outputs.
+    throw new InvalidForkPointError(
+      run.id,
+      seq,
+      'its history was written before runs could be forked',
+    )
+  }
   const before = run.history.filter((e) => e.seq <= seq)
   const startIndex = before.findLastIndex((e) => e.type === 'node_started')
   if (startIndex < 0) {

@@ -14,7 +14,7 @@ export interface EventError {
  * schema, answer) are stored once with the request and joined in when history is read.
  */
 export interface RunEventData {
-  /** The run was created (`forkedFrom`: by `hp.fork`; `importedFrom`: by `hp.import`). */
+  /** The run was created (`forkedFrom`: by `hp.fork`). */
   run_started: {
     workflow: string
     version: number
@@ -25,7 +25,6 @@ export interface RunEventData {
     /** A fork's visits per node, counting the one it starts with. */
     visits?: Record<string, number>
     forkedFrom?: { runId: string; seq: number }
-    importedFrom?: { exportedAt: string }
   }
   /** A node visit began. */
   node_started: {

@@ -1,5 +1,6 @@
 import {
   ConcurrentModificationError,
+  HoldpointError,
   InvalidInputError,
   NondeterminismError,
   RunNotWaitingError,
@@ -61,7 +62,7 @@ export async function deliver(
   const by = parseAnsweredBy(options.by)
   if (answers.size === 0) return 'none'
 
-  const fresh = await freshAnswersFor(ctx, answers, visits)
+  const fresh = await freshAnswersOrReload(ctx, answers, visits)
   if (fresh.size === 0) return 'nothing-new'
 
   const live = ensureLive(ctx)
@@ -156,6 +157,30 @@ export async function deliver(
   }
   for (const [requestId, value] of parsed) live.settle(requestId, { value })
   return 'delivered'
+}
+
+/**
+ * Like `freshAnswersFor`, but when the answers do not fit the run as this engine last saw it,
+ * the run is read again once: a worker or another process may have moved it on since.
+ */
+async function freshAnswersOrReload(
+  ctx: RunContext,
+  answers: ReadonlyMap<string, JsonValue>,
+  visits: ReadonlyMap<string, number>,
+): Promise<Map<string, JsonValue>> {
+  try {
+    return await freshAnswersFor(ctx, answers, visits)
+  } catch (error) {
+    if (
+      !HoldpointError.is(error, 'RUN_NOT_WAITING') &&
+      !HoldpointError.is(error, 'UNKNOWN_REQUEST')
+    )
+      throw error
+    const seen = ctx.writer.run.rowVersion
+    await ctx.writer.reload()
+    if (ctx.writer.run.rowVersion === seen) throw error
+    return freshAnswersFor(ctx, answers, visits)
+  }
 }
 
 function freshAnswersFor(

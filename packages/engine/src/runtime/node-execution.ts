@@ -42,7 +42,7 @@ export interface NodeExecutionOptions {
   /** What earlier executions of this visit recorded: its requests and its step results. */
   recorded: { requests: readonly StoredRequest[]; steps: readonly StoredStep[] }
   now: () => Date
-  /** Largest step result, in bytes of JSON. */
+  /** Largest step result or request payload, in bytes of JSON. */
   maxStepBytes?: number
 }
 
@@ -278,6 +278,7 @@ export class NodeExecution {
           { nodeId: this.nodeId, visit: this.visit, requestId, seq },
           options,
           this.#options.now(),
+          this.#options.maxStepBytes,
         ),
       )
     return new Promise((resolve, reject) => {

@@ -15,6 +15,7 @@ export function newRequest(
   at: { nodeId: string; visit: number; requestId: string; seq: number },
   options: RequestInputOptions,
   now: Date,
+  maxPayloadBytes?: number,
 ): StoredRequest {
   const { timeoutMs } = options
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
@@ -28,7 +29,8 @@ export function newRequest(
   if (options.options !== undefined)
     spec.options = toJson(options.options, 'Request options') as JsonValue[]
   if (options.schema !== undefined) spec.schema = jsonSchemaOf(options.schema)
-  if (options.payload !== undefined) spec.payload = requestPayload(at.requestId, options.payload)
+  if (options.payload !== undefined)
+    spec.payload = requestPayload(at.requestId, options.payload, maxPayloadBytes)
   if (options.default !== undefined)
     spec.default = { value: toJson(options.default, 'A request default') }
   return {
@@ -42,11 +44,11 @@ export function newRequest(
   }
 }
 
-function requestPayload(requestId: string, payload: unknown): JsonObject {
+function requestPayload(requestId: string, payload: unknown, maxBytes?: number): JsonObject {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new InvalidDefinitionError(`Request "${requestId}": payload must be a JSON object.`)
   }
-  return toJson(payload, 'A request payload') as JsonObject
+  return toJson(payload, 'A request payload', maxBytes) as JsonObject
 }
 
 /**

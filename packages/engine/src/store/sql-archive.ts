@@ -11,7 +11,7 @@ import {
   type RunRow,
 } from './rows.js'
 import type { Database } from './schema.js'
-import { schedulingValues } from './sql-fragments.js'
+import { EVENTS_CHANNEL, schedulingValues } from './sql-fragments.js'
 import type { PruneFilter, RunRecord, Scheduling } from './store.js'
 
 // Whole runs in and out of the store: export, import and retention.
@@ -108,7 +108,7 @@ export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Prom
       WHERE id IN (
         SELECT id FROM holdpoint.runs
         WHERE status = ANY(${filter.statuses}::text[]) AND updated_at < ${filter.before}
-        ORDER BY updated_at LIMIT ${filter.limit}
+        ORDER BY created_at LIMIT ${filter.limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING id
     ), requests AS (
@@ -119,7 +119,10 @@ export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Prom
       DELETE FROM holdpoint.history WHERE run_id IN (SELECT id FROM doomed)
     ), followers AS (
       DELETE FROM holdpoint.followers WHERE run_id IN (SELECT id FROM doomed)
+      RETURNING run_id
     )
-    SELECT count(*)::int AS deleted FROM doomed`.execute(db)
+    SELECT (SELECT count(*)::int FROM doomed) AS deleted,
+      -- Followers of a deleted run hear of it, and find it gone.
+      (SELECT count(pg_notify(${EVENTS_CHANNEL}, run_id::text)) FROM followers) AS told`.execute(db)
   return rows[0]?.deleted ?? 0
 }

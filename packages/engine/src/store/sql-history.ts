@@ -82,7 +82,8 @@ export async function follow(
   if (runIds.length === 0) return
   await sql`
     INSERT INTO holdpoint.followers (run_id, until)
-    SELECT id, now() + ${ms}::int * interval '1 millisecond' FROM unnest(${runIds}::uuid[]) AS id
+    SELECT r.id, now() + ${ms}::int * interval '1 millisecond'
+    FROM holdpoint.runs r WHERE r.id = ANY(${runIds}::uuid[])
     ON CONFLICT (run_id) DO UPDATE SET until = GREATEST(holdpoint.followers.until, excluded.until)`.execute(
     db,
   )

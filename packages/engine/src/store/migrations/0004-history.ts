@@ -16,10 +16,17 @@ export const statements = [
     events jsonb NOT NULL,
     PRIMARY KEY (run_id, last_seq)
   )`,
+  // Earlier events take the shapes of today's: durations and errors renamed.
   `INSERT INTO holdpoint.history (run_id, last_seq, at, events)
    SELECT run_id, seq, at, jsonb_build_array(jsonb_build_array(type,
      CASE WHEN type = 'node_completed' AND data ? 'ms'
           THEN (data - 'ms') || jsonb_build_object('durationMs', data->'ms')
+          WHEN type = 'node_failed'
+          THEN (data - 'message') || jsonb_build_object('error',
+            jsonb_build_object('name', 'Error', 'message', coalesce(data->>'message', '')))
+          WHEN type = 'run_failed'
+          THEN jsonb_build_object('error', jsonb_build_object('name', 'Error',
+            'message', 'The run failed.') || (data - 'message'))
           ELSE data END))
    FROM holdpoint.events`,
   `DROP TABLE holdpoint.events`,
