@@ -65,5 +65,7 @@ describe('cross-process resume with real OS processes', () => {
         expect(resumed.counts[id]).toBeUndefined()
       }
     },
+    // Three processes in a row, each starting an embedded WebAssembly Postgres on a busy machine.
+    90_000,
   )
 })
