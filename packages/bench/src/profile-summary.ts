@@ -1,8 +1,10 @@
 /**
  * Summarises V8 CPU profiles (`node --cpu-prof`, or `pnpm bench --cpu-prof-dir DIR`): self time
- * by function and by package, as Markdown tables.
+ * by function and by package, as Markdown tables; with `--total PATTERN`, also the total time
+ * (self plus callees) of the functions whose name or file contains PATTERN.
  *
  *   node --import tsx packages/bench/src/profile-summary.ts DIR-or-FILES… [--top 20]
+ *     [--total packages/engine]
  *
  * Native frames (V8 built-ins such as `JSON.stringify`, and Node's C++ bindings) have no source
  * file; in the package table their time goes to the nearest caller that has one, so that
@@ -34,12 +36,14 @@ export interface CpuProfile {
   timeDeltas: number[]
 }
 
-/** Self time in microseconds, by function and by package. */
+/** Self time in microseconds, by function and by package; and total time by function. */
 export interface SelfTimes {
   totalUs: number
   idleUs: number
   byFunction: Map<string, number>
   byPackage: Map<string, number>
+  /** Time with the function anywhere on the stack, counted once per sample even if recursive. */
+  inclusiveByFunction: Map<string, number>
 }
 
 const SPECIAL = new Set(['(idle)', '(program)', '(garbage collector)', '(root)'])
@@ -65,6 +69,13 @@ export function addProfile(profile: CpuProfile, into: SelfTimes): void {
     }
     add(into.byFunction, functionKey(node.callFrame), duration)
     add(into.byPackage, packageOf(sourceFrame(node, nodes, parents)), duration)
+    const onStack = new Set<string>()
+    for (let frame: ProfileNode | undefined = node; frame;) {
+      onStack.add(functionKey(frame.callFrame))
+      const parent = parents.get(frame.id)
+      frame = parent === undefined ? undefined : nodes.get(parent)
+    }
+    for (const key of onStack) add(into.inclusiveByFunction, key, duration)
   })
 }
 
@@ -121,13 +132,21 @@ function add(map: Map<string, number>, key: string, us: number): void {
   map.set(key, (map.get(key) ?? 0) + us)
 }
 
-/** Markdown tables of the top entries, as shares of busy (non-idle) time. */
-export function formatSummary(times: SelfTimes, top: number): string {
+/**
+ * Markdown tables of the top entries, as shares of busy (non-idle) time; with `totalPattern`, a
+ * table of total times for the functions whose key contains it.
+ */
+export function formatSummary(times: SelfTimes, top: number, totalPattern?: string): string {
   const busy = times.totalUs - times.idleUs
   const pct = (us: number): string => `${((100 * us) / busy).toFixed(1)}%`
   const ms = (us: number): string => (us / 1000).toFixed(0)
-  const table = (title: string, map: Map<string, number>, limit: number): string[] => [
-    `| ${title} | self ms | share of busy |`,
+  const table = (
+    title: string,
+    map: Map<string, number>,
+    limit: number,
+    kind = 'self',
+  ): string[] => [
+    `| ${title} | ${kind} ms | share of busy |`,
     '| --- | ---: | ---: |',
     ...[...map]
       .sort((a, b) => b[1] - a[1])
@@ -141,6 +160,17 @@ export function formatSummary(times: SelfTimes, top: number): string {
     ...table('package (native frames charged to their caller)', times.byPackage, top),
     '',
     ...table('function', times.byFunction, top),
+    ...(totalPattern === undefined
+      ? []
+      : [
+          '',
+          ...table(
+            `function matching "${totalPattern}", self + callees`,
+            new Map([...times.inclusiveByFunction].filter(([key]) => key.includes(totalPattern))),
+            top,
+            'total',
+          ),
+        ]),
   ].join('\n')
 }
 
@@ -156,16 +186,25 @@ function profileFiles(paths: readonly string[]): string[] {
 
 function main(): void {
   const { values, positionals } = parseArgs({
-    options: { top: { type: 'string', default: '20' } },
+    options: { top: { type: 'string', default: '20' }, total: { type: 'string' } },
     allowPositionals: true,
   })
   const files = profileFiles(positionals)
   if (files.length === 0) {
-    throw new Error('Usage: profile-summary.ts DIR-or-FILE.cpuprofile… [--top 20]')
+    throw new Error(
+      'Usage: profile-summary.ts DIR-or-FILE.cpuprofile… [--top 20] [--total PATTERN]',
+    )
   }
-  const times: SelfTimes = { totalUs: 0, idleUs: 0, byFunction: new Map(), byPackage: new Map() }
+  const times: SelfTimes = {
+    totalUs: 0,
+    idleUs: 0,
+    byFunction: new Map(),
+    byPackage: new Map(),
+    inclusiveByFunction: new Map(),
+  }
   for (const file of files) addProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, times)
-  process.stdout.write(`${files.length} profile(s). ${formatSummary(times, Number(values.top))}\n`)
+  const summary = formatSummary(times, Number(values.top), values.total)
+  process.stdout.write(`${files.length} profile(s). ${summary}\n`)
 }
 
 // Run only as a script, so that the functions above can be imported.

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
-import { packageOf } from '../src/profile-summary.js'
+import { addProfile, formatSummary, packageOf, type SelfTimes } from '../src/profile-summary.js'
 import { median, percentile } from '../src/stats.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
@@ -97,5 +97,44 @@ describe('profile summary', () => {
     expect(packageOf(frame('node:net'))).toBe('node (built-in modules)')
     expect(packageOf(frame('wasm://wasm/022a9842'))).toBe('@electric-sql/pglite (wasm)')
     expect(packageOf(frame('', '(garbage collector)'))).toBe('(garbage collector)')
+  })
+
+  it('adds up self time, and total time once per sample however deep the recursion', () => {
+    const frame = (functionName: string, url = 'file:///w/packages/engine/src/a.ts') => ({
+      functionName,
+      url,
+      lineNumber: 0,
+    })
+    // (root) → outer → inner → inner (recursion), and (idle); one sample every 1,000 µs.
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 5] },
+        { id: 2, callFrame: frame('outer'), children: [3] },
+        { id: 3, callFrame: frame('inner'), children: [4] },
+        { id: 4, callFrame: frame('inner') },
+        { id: 5, callFrame: frame('(idle)', '') },
+      ],
+      startTime: 0,
+      endTime: 4000,
+      samples: [2, 3, 4, 5],
+      timeDeltas: [0, 1000, 1000, 1000],
+    }
+    const times: SelfTimes = {
+      totalUs: 0,
+      idleUs: 0,
+      byFunction: new Map(),
+      byPackage: new Map(),
+      inclusiveByFunction: new Map(),
+    }
+    addProfile(profile, times)
+    const key = (name: string) => `${name} packages/engine/src/a.ts`
+    expect(times.idleUs).toBe(1000)
+    expect(times.byFunction.get(key('inner'))).toBe(2000)
+    expect(times.byFunction.get(key('outer'))).toBe(1000)
+    expect(times.inclusiveByFunction.get(key('outer'))).toBe(3000)
+    expect(times.inclusiveByFunction.get(key('inner'))).toBe(2000)
+    expect(formatSummary(times, 5, 'outer')).toContain(
+      '| `outer packages/engine/src/a.ts` | 3 | 100.0% |',
+    )
   })
 })

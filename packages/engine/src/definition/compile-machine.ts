@@ -8,6 +8,16 @@ export const COMPLETED_STATE = '__completed'
 
 const nodeIdPattern = /^[A-Za-z][\w-]*$/
 
+const compiledMachines = new WeakSet<AnyStateMachine>()
+
+/**
+ * True for machines made by `compileMachine`: flat, without context or actions, each state only
+ * invoking its node's body. Where one of their edges leads depends on the edge alone.
+ */
+export function isCompiledMachine(machine: AnyStateMachine): boolean {
+  return compiledMachines.has(machine)
+}
+
 /** One edge as `defineWorkflow` receives it. */
 export interface EdgeConfig {
   from: string
@@ -74,12 +84,13 @@ export function compileMachine(
       },
     ]),
   )
-  const machine: unknown = setup({ actors }).createMachine({
+  const machine = setup({ actors }).createMachine({
     id: workflowId,
     initial: start,
     states: { ...states, [COMPLETED_STATE]: { type: 'final' } },
-  } as never)
-  return machine as AnyStateMachine
+  } as never) as unknown as AnyStateMachine
+  compiledMachines.add(machine)
+  return machine
 }
 
 /** Holdpoint attaches the run's data to each node's done event, under this key. */
