@@ -1,5 +1,4 @@
-import type { AnyWorkflow, Workflow } from './definition/workflow.js'
-import type { AwaitingInput } from './definition/request-input.js'
+import type { AnyWorkflow } from './definition/workflow.js'
 import {
   IdempotencyConflictError,
   InvalidDefinitionError,
@@ -12,8 +11,8 @@ import { eventStream } from './history/event-stream.js'
 import { findForkPoint } from './history/fork-point.js'
 import { newEvent, type EventsOptions, type RunEvent } from './history/run-event.js'
 import { parseExport } from './history/run-export.js'
-import { jsonEqual, type JsonObject, type JsonValue } from './json.js'
-import { resolveLimits, type PayloadLimits, type ResolvedLimits } from './limits.js'
+import { jsonEqual, type JsonObject } from './json.js'
+import { resolveLimits, type ResolvedLimits } from './limits.js'
 import { parseIdempotencyKey, parsePrune } from './option-checks.js'
 import { earliestExpiry } from './runtime/answers.js'
 import { toAwaitingInput } from './runtime/awaiting-input.js'
@@ -26,76 +25,19 @@ import { WorkflowEngine, type ExecutionState } from './runtime/workflow-engine.j
 import type { WorkflowStatus } from './status.js'
 import type { RunFilter, Scheduling, Store } from './store/store.js'
 import { label, WorkflowRegistry } from './workflow-registry.js'
+import type {
+  HoldpointOptions,
+  IdOf,
+  InputFor,
+  ListOptions,
+  RunListItem,
+  StartOptions,
+  StateFor,
+} from './holdpoint-options.js'
+
+export type { HoldpointOptions, ListOptions, RunListItem, StartOptions }
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-
-/** Options of `createHoldpoint`. */
-export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
-  /** The workflows this process can start and resume; several versions of one id may be listed. */
-  workflows: TWorkflows
-  /** Where runs live. Default: the embedded PGlite store in `./.holdpoint`. */
-  store?: Store
-  /**
-   * How many paused runs this process keeps in memory, so that an answer arriving here resumes
-   * the node right after its `await` instead of replaying it. Default 1000.
-   */
-  liveRuns?: number
-  /** The clock; tests may pass their own. */
-  now?: () => Date
-  /** Size limits on inputs, answers, state and outputs. */
-  limits?: PayloadLimits
-  /**
-   * How long a process executing a run holds its lease without renewing it (renewals happen at
-   * every checkpoint and every third of this while a node runs). When the process dies, another
-   * one takes the run over this long after its last renewal. Default 30 s.
-   */
-  leaseMs?: number
-}
-
-/** Options of `hp.start()`. */
-export interface StartOptions<TState = unknown> {
-  /** Start this version instead of the newest registered one. */
-  version?: number
-  /** The initial shared state, before the state schema's defaults apply. */
-  state?: Partial<TState>
-  /** Hand the run to the workers (`hp.worker()`) instead of running it from this engine. */
-  background?: boolean
-  /**
-   * Makes the start idempotent: another start of this workflow with the same key returns the
-   * run the first one started (`IDEMPOTENCY_CONFLICT` if its input differs). Up to 200 characters.
-   */
-  idempotencyKey?: string
-}
-
-/** A run in `hp.list()`. */
-export interface RunListItem {
-  runId: string
-  workflowId: string
-  version: number
-  status: WorkflowStatus
-  currentNodes: string[]
-  awaitingInput: AwaitingInput[]
-  output: JsonValue | undefined
-  error: { name: string; message: string; code?: string } | null
-  createdAt: Date
-  updatedAt: Date
-}
-
-/** Filters of `hp.list()`. */
-export interface ListOptions {
-  status?: WorkflowStatus | readonly WorkflowStatus[]
-  workflow?: string
-  /** Page size; default 100, at most 1000. */
-  limit?: number
-  /** The last `runId` of the previous page. */
-  after?: string
-}
-
-type IdOf<W> = W extends Workflow<infer Id, unknown, unknown> ? Id : never
-type InputFor<W extends readonly AnyWorkflow[], Id> =
-  Extract<W[number], { id: Id }> extends Workflow<string, infer I, unknown> ? I : never
-type StateFor<W extends readonly AnyWorkflow[], Id> =
-  Extract<W[number], { id: Id }> extends Workflow<string, unknown, infer S> ? S : never
 
 /**
  * The entry point: registers workflows over a store, starts runs and loads them.
