@@ -153,3 +153,18 @@ export function newEvent<T extends RunEventType>(
   // Every field of every event is JSON; optional ones that are undefined are left out.
   return { type, data: data as unknown as JsonObject }
 }
+
+/** A `node_started` event; the machine position is kept only when it says more than the node id. */
+export function nodeStarted(
+  nodeId: string,
+  visit: number,
+  { value, context }: MachinePosition,
+): { type: 'node_started'; data: JsonObject } {
+  if (value === nodeId && context === undefined)
+    return newEvent('node_started', { node: nodeId, visit })
+  return newEvent('node_started', {
+    node: nodeId,
+    visit,
+    position: context === undefined ? { value } : { value, context },
+  })
+}

@@ -1,9 +1,9 @@
 import { HoldpointError } from '../errors.js'
-import { toJson, type JsonObject, type JsonValue } from '../json.js'
+import { jsonEqual, toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { WorkflowStatus } from '../status.js'
-import { newEvent, type EventError } from '../history/run-event.js'
+import { newEvent, nodeStarted, type EventError } from '../history/run-event.js'
 import type { NewRunEvent, RunFields, Scheduling, SerializedError } from '../store/store.js'
-import type { MachineDriver, MachinePosition } from './machine-driver.js'
+import type { MachineDriver } from './machine-driver.js'
 import type { NodeExecution } from './node-execution.js'
 import { isRetryable, retryDelay } from './retry-policy.js'
 import type { RunContext } from './run-context.js'
@@ -74,7 +74,7 @@ export async function completeNode(
     owner: ctx.host.owner,
   })
   if (nodeOutput !== undefined) completed.data.output = nodeOutput
-  if (JSON.stringify(state) !== JSON.stringify(run.state)) completed.data.state = state
+  if (!jsonEqual(state, run.state)) completed.data.state = state
   const events: NewRunEvent[] = [completed]
   const visits = { ...run.position.visits }
   let fields: Partial<RunFields>
@@ -192,23 +192,6 @@ export function dropExecution(ctx: RunContext, live: NodeExecution, error: unkno
   live.abandon(error)
   // The next execution of this visit must find the effects this one already stored.
   ctx.writer.run.steps = live.knownSteps
-}
-
-/** A `node_started` event; the machine position is kept only when it says more than the node id. */
-export function nodeStarted(nodeId: string, visit: number, position: MachinePosition): NewRunEvent {
-  const plain = position.value === nodeId && position.context === undefined
-  return newEvent('node_started', {
-    node: nodeId,
-    visit,
-    ...(plain
-      ? {}
-      : {
-          position: {
-            value: position.value,
-            ...(position.context ? { context: position.context } : {}),
-          },
-        }),
-  })
 }
 
 function eventError(error: SerializedError): EventError {
