@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import type { Holdpoint } from 'holdpoint'
 import type { Logger } from 'pino'
 import type { Credentials } from './auth/authenticate.js'
+import type { OpenApiDocument } from './openapi/build-openapi.js'
 
 /**
  * The Hono environment of the app: per-request log fields and request id.
@@ -24,8 +25,8 @@ export interface AppContext {
   /** Aborts when the server shuts down: event streams end, new requests get 503. */
   signal: AbortSignal
   logger: Logger
-  /** `info` of the OpenAPI document. */
-  openApiInfo: { title?: string; version?: string; description?: string }
+  /** This app's OpenAPI document, built on first use: routes and schemas do not change. */
+  openApi(): OpenApiDocument
   /** Adds fields to the request's log line (run id, request ids, principal). */
   note(c: Context<AppEnv>, fields: Record<string, unknown>): void
 }

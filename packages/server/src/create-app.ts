@@ -10,6 +10,7 @@ import { errorReply } from './http/error-response.js'
 import { HttpError } from './http/http-error.js'
 import { createLogger, serverLogger } from './logging/logger.js'
 import { requestLog } from './logging/request-log.js'
+import { openApiDocument, type OpenApiDocument } from './openapi/build-openapi.js'
 import { apiRoutes } from './routes/index.js'
 
 const defaults = { bodyLimitBytes: 2 * 1024 * 1024, heartbeatMs: 15_000 }
@@ -49,6 +50,7 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
     }
   }
   const signal = options.signal ?? new AbortController().signal
+  let openApi: OpenApiDocument | undefined
   const context: AppContext = {
     hp,
     credentials: {
@@ -60,7 +62,7 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
     heartbeatMs,
     signal,
     logger,
-    openApiInfo: options.info ?? {},
+    openApi: () => (openApi ??= openApiDocument(options.info ?? {})),
     note: (c, fields) => Object.assign(c.get('fields'), fields),
   }
 

@@ -5,9 +5,6 @@ import type { reviewAnswer } from './approval-workflow.js'
 /** The reviewer's answer. */
 export type ReviewAnswer = z.output<typeof reviewAnswer>
 
-/** How the demo answers: a fixed choice, or by asking at the terminal. */
-export type AnswerMode = 'approve' | 'reject' | 'ask'
-
 /**
  * The scripted answer for a choice.
  *

@@ -62,7 +62,11 @@ interface StoredKey extends KeyHolder {
  * ```
  */
 export function sha256Hex(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex')
+  return sha256(key).toString('hex')
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest()
 }
 
 /**
@@ -104,7 +108,7 @@ export class ApiKeyring {
 
   /** The holder of `presented`, or `undefined` when no key matches. */
   match(presented: string): KeyHolder | undefined {
-    const hash = createHash('sha256').update(presented, 'utf8').digest()
+    const hash = sha256(presented)
     let found: StoredKey | undefined
     for (const key of this.#keys) {
       if (timingSafeEqual(hash, key.hash) && found === undefined) found = key
@@ -121,7 +125,7 @@ function hashOf(key: ApiKey, where: string): Buffer {
     if (key.key.length < 16) {
       throw new TypeError(`${where} (${key.name}): the key must be at least 16 characters.`)
     }
-    return createHash('sha256').update(key.key, 'utf8').digest()
+    return sha256(key.key)
   }
   if (typeof key.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(key.sha256)) {
     return Buffer.from(key.sha256, 'hex')

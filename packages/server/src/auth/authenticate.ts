@@ -81,7 +81,7 @@ export function authenticate(
   if (!holder) {
     throw new HttpError(401, 'UNAUTHORIZED', 'The API key is not valid.', undefined, challenge)
   }
-  if (access.scope !== undefined && !holder.scopes.has(access.scope)) {
+  if (!holder.scopes.has(access.scope)) {
     throw new HttpError(
       403,
       'FORBIDDEN',

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { Route, ResponseSpec } from '../http/route.js'
 import { apiRoutes } from '../routes/index.js'
 import { components } from '../schemas/registry.js'
-import { errorBodySchema } from '../schemas/response-schemas.js'
+import { errorResponse as error } from '../schemas/response-schemas.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -137,7 +137,6 @@ function parametersOf(
 
 function responsesOf(spec: Route['spec'], uri: (id: string) => string): Record<string, unknown> {
   const responses: Record<string, ResponseSpec> = { ...spec.responses }
-  const error = (description: string): ResponseSpec => ({ description, schema: errorBodySchema })
   const validated = spec.params || spec.query || spec.headers || spec.body
   if (validated)
     responses[400] ??= error('The request is malformed (INVALID_REQUEST, MALFORMED_JSON).')

@@ -61,7 +61,7 @@ async function endedAt(hp: Holdpoint, runId: string, after: number): Promise<boo
   let last: RunEvent | undefined
   let more = false
   for await (const event of hp.events(runId, { after: Math.max(after - 1, 0) })) {
-    if (after > 0 && event.seq === after && last === undefined) last = event
+    if (event.seq === after && last === undefined) last = event
     else {
       more = true
       break

@@ -2,10 +2,8 @@ import { answeredBy, type Principal } from '../auth/authenticate.js'
 import { defineRoute } from '../http/route.js'
 import { HttpError } from '../http/http-error.js'
 import { inputBody, inputQuery, runParams } from '../schemas/request-schemas.js'
-import { errorBodySchema, runStateSchema } from '../schemas/response-schemas.js'
+import { errorResponse as error, runStateSchema } from '../schemas/response-schemas.js'
 import { toRunState } from '../views/run-view.js'
-
-const error = (description: string) => ({ description, schema: errorBodySchema })
 
 type Answers = Record<string, unknown>
 type Visits = Record<string, number>

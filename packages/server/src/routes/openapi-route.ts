@@ -1,8 +1,5 @@
 import { z } from 'zod'
 import { defineRoute } from '../http/route.js'
-import { openApiDocument, type OpenApiDocument } from '../openapi/build-openapi.js'
-
-let cached: { info: object; document: OpenApiDocument } | undefined
 
 /** `GET /openapi.json`: this API's OpenAPI 3.1 document. */
 export const openApi = defineRoute(
@@ -19,11 +16,5 @@ export const openApi = defineRoute(
       200: { description: 'The OpenAPI 3.1 document.', schema: z.record(z.string(), z.unknown()) },
     },
   },
-  async ({ c, app }) => {
-    // Built once per app: the routes and schemas do not change while it runs.
-    if (cached?.info !== app.openApiInfo) {
-      cached = { info: app.openApiInfo, document: openApiDocument(app.openApiInfo) }
-    }
-    return c.json(cached.document)
-  },
+  async ({ c, app }) => c.json(app.openApi()),
 )

@@ -1,10 +1,8 @@
 import { defineRoute } from '../http/route.js'
 import { cancelBody, forkBody, retryBody, runParams } from '../schemas/request-schemas.js'
-import { errorBodySchema, runStateSchema } from '../schemas/response-schemas.js'
+import { errorResponse as error, runStateSchema } from '../schemas/response-schemas.js'
 import { toRunState } from '../views/run-view.js'
 import { runToHalt } from './run-to-halt.js'
-
-const error = (description: string) => ({ description, schema: errorBodySchema })
 
 /** `POST /runs/{id}/cancel`. */
 export const cancelRun = defineRoute(
@@ -86,8 +84,7 @@ export const forkRun = defineRoute(
       ...(body?.background ? { background: true } : {}),
     })
     app.note(c, { forkId: engine.runId })
-    if (body?.background) return c.json(toRunState(engine.executionState), 202)
-    const { state, inProgress } = await runToHalt(engine)
-    return c.json(toRunState(state), inProgress ? 202 : 201)
+    const { state, status } = await runToHalt(engine, body?.background)
+    return c.json(toRunState(state), status)
   },
 )

@@ -7,11 +7,13 @@ import {
   startRunHeaders,
   workflowParams,
 } from '../schemas/request-schemas.js'
-import { errorBodySchema, runListSchema, runStateSchema } from '../schemas/response-schemas.js'
+import {
+  errorResponse as error,
+  runListSchema,
+  runStateSchema,
+} from '../schemas/response-schemas.js'
 import { toRunListItem, toRunState } from '../views/run-view.js'
 import { runToHalt } from './run-to-halt.js'
-
-const error = (description: string) => ({ description, schema: errorBodySchema })
 
 /** `POST /workflows/{id}/runs`: starts a run and runs it to its first halt, or hands it to the workers. */
 export const startRun = defineRoute(
@@ -56,9 +58,8 @@ export const startRun = defineRoute(
     }
     const engine = await app.hp.start(params.id as never, body?.input as never, options)
     app.note(c, { runId: engine.runId, workflow: params.id })
-    if (body?.background) return c.json(toRunState(engine.executionState), 202)
-    const { state, inProgress } = await runToHalt(engine)
-    return c.json(toRunState(state), inProgress ? 202 : 201)
+    const { state, status } = await runToHalt(engine, body?.background)
+    return c.json(toRunState(state), status)
   },
 )
 

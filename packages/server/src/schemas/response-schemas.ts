@@ -15,6 +15,14 @@ export const errorBodySchema = component(
   }),
 )
 
+/** An error response of a route, for its OpenAPI description. */
+export function errorResponse(description: string): {
+  description: string
+  schema: typeof errorBodySchema
+} {
+  return { description, schema: errorBodySchema }
+}
+
 /** An open request. */
 export const awaitingInputSchema = component(
   'AwaitingInput',
