@@ -103,6 +103,7 @@ describe.each(storeKinds)('run history (%s)', (kind) => {
     expect(await seqs(4)).toEqual([5, 6])
     expect(await seqs(6)).toEqual([])
     expect(await seqs(99)).toEqual([])
+    expect(await seqs(Number.MAX_SAFE_INTEGER)).toEqual([])
     for (const after of [-1, 1.5, Number.NaN, '3' as unknown as number]) {
       const error = await history(engine.events({ after })).catch((e: unknown) => e)
       expect(HoldpointError.is(error, 'INVALID_ARGUMENT')).toBe(true)

@@ -5,6 +5,7 @@ import type { EventFollowers } from './event-followers.js'
 import { FINAL_EVENT_TYPES, type EventsOptions, type RunEvent } from './run-event.js'
 
 const PAGE = 500
+const MAX_SEQ = 2 ** 31 - 1
 /**
  * Followers are woken by notifications; this re-read is the safety net for a checkpoint that was
  * already under way when the follow mark was stored, and for notifications lost in a reconnect.
@@ -27,6 +28,8 @@ export async function* eventStream(
   if (!Number.isSafeInteger(after) || after < 0) {
     throw new InvalidArgumentError('events({ after })', 'a sequence number (an integer ≥ 0)')
   }
+  // Sequence numbers are stored as 32-bit integers: anything beyond is past every run's end.
+  after = Math.min(after, MAX_SEQ)
   const { signal } = options
   const subscription = options.follow ? await followers.subscribe(runId) : undefined
   try {
