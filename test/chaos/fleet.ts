@@ -1,4 +1,5 @@
 import { spawnScript, type Child } from '../fixtures/child.js'
+import { groupBy } from './verify-index.js'
 
 /** One long-lived role of the fleet (a worker slot, a deliverer, the starter) and its process. */
 export interface Member {
@@ -152,8 +153,7 @@ export interface Crash {
 
 /** Crashes grouped by the error they died of, one line each. */
 export function describeCrashes(crashes: readonly Crash[]): string[] {
-  const groups = new Map<string, Crash[]>()
-  for (const crash of crashes) groups.set(crash.error, [...(groups.get(crash.error) ?? []), crash])
+  const groups = groupBy(crashes, (c) => c.error)
   return [...groups].map(
     ([error, list]) =>
       `${list.length} process(es) exited on their own (${[...new Set(list.map((c) => c.role))].join(', ')}; ` +

@@ -47,10 +47,9 @@ export function indexData(data: Data, input: VerifyInput): Index {
     if (event.type === 'node_completed') {
       const key = visitKey(event.run_id, String(event.data.node), Number(event.data.visit))
       const owner = event.data.owner
-      completions.set(key, [
-        ...(completions.get(key) ?? []),
-        typeof owner === 'string' ? owner : '(none)',
-      ])
+      const owners = completions.get(key) ?? []
+      owners.push(typeof owner === 'string' ? owner : '(none)')
+      completions.set(key, owners)
     }
   }
   // Only the workload's own effects: the engine keeps internal steps too (a sleep's deadline).

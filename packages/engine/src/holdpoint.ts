@@ -21,7 +21,7 @@ import { insertRun, newStoredRun, validateStart, type FirstRunner } from './runt
 import { nameBasedUuid, uuidv7 } from './runtime/uuid.js'
 import { Worker, type WorkerOptions } from './runtime/worker.js'
 import { WorkflowEngine, type ExecutionState } from './runtime/workflow-engine.js'
-import type { WorkflowStatus } from './status.js'
+import { currentNodes, type WorkflowStatus } from './status.js'
 import type { RunFilter, Scheduling, Store } from './store/store.js'
 import { label, WorkflowRegistry } from './workflow-registry.js'
 import type {
@@ -200,8 +200,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       workflowId: r.workflowId,
       version: r.version,
       status: r.status,
-      currentNodes:
-        r.nodeId === null || r.status === 'completed' || r.status === 'cancelled' ? [] : [r.nodeId],
+      currentNodes: currentNodes(r.nodeId, r.status),
       awaitingInput: r.openRequests.map(toAwaitingInput),
       output: r.output,
       error: r.error,

@@ -28,3 +28,8 @@ export function isWorkflowStatus(value: unknown): value is WorkflowStatus {
 export function isFinished(status: WorkflowStatus): boolean {
   return status === 'completed' || status === 'cancelled'
 }
+
+/** The node in flight, as `currentNodes` lists it: none once the run has finished. */
+export function currentNodes(nodeId: string | null, status: WorkflowStatus): string[] {
+  return nodeId === null || isFinished(status) ? [] : [nodeId]
+}

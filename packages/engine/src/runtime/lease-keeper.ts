@@ -1,3 +1,4 @@
+import type { Lease } from '../store/store.js'
 import { HoldpointError, RunLeasedError } from '../errors.js'
 import type { EngineHost } from './engine-host.js'
 import type { NodeExecution } from './node-execution.js'
@@ -32,7 +33,7 @@ export class LeaseKeeper {
    */
   async acquire(): Promise<boolean> {
     const lease = this.#writer.run.lease
-    if (lease && lease.owner !== this.#host.owner && lease.until.getTime() > Date.now()) {
+    if (heldByAnother(lease, this.#host.owner)) {
       throw new RunLeasedError(this.#writer.run.id, lease.owner, lease.until)
     }
     try {
@@ -98,4 +99,9 @@ export class LeaseKeeper {
   #beatMs(): number {
     return Math.max(20, this.#host.leaseMs / 3)
   }
+}
+
+/** True while a process other than `owner` holds the lease and it has not run out. */
+export function heldByAnother(lease: Lease | null, owner: string): lease is Lease {
+  return lease !== null && lease.owner !== owner && lease.until.getTime() > Date.now()
 }

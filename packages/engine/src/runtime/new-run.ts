@@ -1,5 +1,5 @@
 import type { AnyWorkflow } from '../definition/workflow.js'
-import { InvalidInputError, StoreUnavailableError } from '../errors.js'
+import { HoldpointError, InvalidInputError, StoreUnavailableError } from '../errors.js'
 import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { ResolvedLimits } from '../limits.js'
 import type { NewRunEvent, RunPosition, Scheduling, Store, StoredRun } from '../store/store.js'
@@ -57,14 +57,10 @@ export function validateStart(
       state: validateState(workflow, '(start)', initialState ?? {}, limits.stateBytes),
     }
   } catch (error) {
-    if (error instanceof Error && 'issues' in error) {
-      const issues = (error as { issues: { path: readonly PropertyKey[]; message: string }[] })
-        .issues
-      throw new InvalidInputError(
-        issues.map((i) => ({ requestId: '', path: ['state', ...i.path], message: i.message })),
-      )
-    }
-    throw error
+    if (!HoldpointError.is(error, 'INVALID_STATE')) throw error
+    throw new InvalidInputError(
+      error.issues.map((i) => ({ requestId: '', path: ['state', ...i.path], message: i.message })),
+    )
   }
 }
 

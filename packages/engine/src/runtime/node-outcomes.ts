@@ -187,7 +187,7 @@ export async function failFinally(
   )
 }
 
-export function dropExecution(ctx: RunContext, live: NodeExecution, error: unknown): void {
+function dropExecution(ctx: RunContext, live: NodeExecution, error: unknown): void {
   ctx.live = undefined
   live.abandon(error)
   // The next execution of this visit must find the effects this one already stored.

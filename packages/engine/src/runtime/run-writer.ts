@@ -8,6 +8,7 @@ import type {
   StoredRun,
 } from '../store/store.js'
 import { earliestExpiry } from './answers.js'
+import { heldByAnother } from './lease-keeper.js'
 import type { EngineHost } from './engine-host.js'
 import type { NodeExecution } from './node-execution.js'
 import { retryUnavailable } from './store-retry.js'
@@ -116,12 +117,7 @@ export class RunWriter {
     if (parts.onConflict && (await parts.onConflict())) return 'duplicate'
     if (this.run.status === 'cancelled') return 'cancelled'
     const lease = this.run.lease
-    if (
-      parts.requireLease &&
-      lease &&
-      lease.owner !== parts.requireLease &&
-      lease.until.getTime() > Date.now()
-    ) {
+    if (parts.requireLease && heldByAnother(lease, parts.requireLease)) {
       throw new RunLeasedError(this.run.id, lease.owner, lease.until)
     }
     throw new ConcurrentModificationError(this.run.id)

@@ -8,7 +8,7 @@ import {
   RunNotFoundError,
 } from '../errors.js'
 import { toJson, type JsonObject, type JsonValue } from '../json.js'
-import { isFinished, type WorkflowStatus } from '../status.js'
+import { currentNodes, isFinished, type WorkflowStatus } from '../status.js'
 import { eventStream } from '../history/event-stream.js'
 import { newEvent, type EventsOptions, type RunEvent } from '../history/run-event.js'
 import { toExport, type RunExport } from '../history/run-export.js'
@@ -16,7 +16,7 @@ import type { StoredRun } from '../store/store.js'
 import { toAwaitingInput } from './awaiting-input.js'
 import { deliver, expireDue, type DeliveryOptions, type InputData } from './deliver.js'
 import type { EngineHost } from './engine-host.js'
-import { LeaseKeeper } from './lease-keeper.js'
+import { heldByAnother, LeaseKeeper } from './lease-keeper.js'
 import type { NodeExecution } from './node-execution.js'
 import { completeNode, failNode, pauseNode } from './node-outcomes.js'
 import { dropProgress, ensureLive, type RunContext } from './run-context.js'
@@ -83,7 +83,7 @@ export class WorkflowEngine<TState = JsonObject> {
       version: run.version,
       status: run.status,
       input: run.input,
-      currentNodes: run.nodeId === null || isFinished(run.status) ? [] : [run.nodeId],
+      currentNodes: currentNodes(run.nodeId, run.status),
       awaitingInput: run.requests.filter((r) => r.status === 'open').map(toAwaitingInput),
       state: run.state as TState,
       output: run.output,
@@ -304,8 +304,7 @@ export class WorkflowEngine<TState = JsonObject> {
   async #handOff(): Promise<void> {
     const run = this.#run
     if (run.status !== 'running') return
-    const lease = run.lease
-    if (lease && lease.owner !== this.#ctx.host.owner && lease.until.getTime() > Date.now()) return
+    if (heldByAnother(run.lease, this.#ctx.host.owner)) return
     this.dispose()
     await this.#ctx.writer.write({}, { scheduling: { lease: null, wake: 'now', notify: true } })
   }

@@ -321,6 +321,12 @@ export class SqlStore implements Store {
             .where('status', '=', 'open')
             .orderBy('seq')
             .execute()
+    const openByRun = new Map<string, StoredRequest[]>()
+    for (const q of open) {
+      const requests = openByRun.get(q.run_id) ?? []
+      requests.push(toRequest(q))
+      openByRun.set(q.run_id, requests)
+    }
     return runs.map((r) => ({
       id: r.id,
       workflowId: r.workflow,
@@ -331,7 +337,7 @@ export class SqlStore implements Store {
       error: r.error,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
-      openRequests: open.filter((q) => q.run_id === r.id).map(toRequest),
+      openRequests: openByRun.get(r.id) ?? [],
     }))
   }
 
