@@ -63,7 +63,9 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
 
 /**
  * LISTENs on a connection of its own, outside the pool, and reconnects when it drops; a wake-up
- * is sent on every reconnect, since notifications may have been missed meanwhile.
+ * is sent on every reconnect, since notifications may have been missed meanwhile. Resolves once
+ * the first attempt has ended: listening when the database answered, retrying in the background
+ * when it did not.
  */
 async function listenOn(
   pool: pg.Pool,
@@ -72,6 +74,8 @@ async function listenOn(
 ): Promise<() => Promise<void>> {
   let client: pg.Client | undefined
   let stopped = false
+  let firstAttemptEnded!: () => void
+  const firstAttempt = new Promise<void>((resolve) => (firstAttemptEnded = resolve))
   const connect = async (): Promise<void> => {
     while (!stopped) {
       const candidate = new pg.Client(pool.options)
@@ -93,11 +97,15 @@ async function listenOn(
         return
       } catch {
         await candidate.end().catch(() => {})
+        firstAttemptEnded()
         await new Promise((resolve) => setTimeout(resolve, 500))
+      } finally {
+        firstAttemptEnded()
       }
     }
   }
   void connect()
+  await firstAttempt
   return async () => {
     stopped = true
     await client?.end().catch(() => {})
