@@ -3,6 +3,7 @@ import { Kysely } from 'kysely'
 import { guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
 import { PGliteDialect } from './store/pglite-dialect.js'
+import { pglitePreparedStatements } from './store/pglite-statements.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
 
 /** Options of `pgliteStore`. */
@@ -41,6 +42,7 @@ export function pgliteStore(options: PgliteStoreOptions = {}): SqlStore {
           if (!pglite.closed) await unlisten()
         }
       },
+      execute: pglitePreparedStatements(db as Kysely<unknown>),
     },
     options,
   )

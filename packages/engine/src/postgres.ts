@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { guardedDialect } from './store/guarded-dialect.js'
+import { guard, guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
+import type { Statement } from './store/statement.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
 
 /** Options of `postgresStore`: a connection string, or a pool you own. */
@@ -56,6 +57,17 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
         if (owned) await db.destroy()
       },
       listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
+      // Named: each connection parses and plans a statement once, then only binds values.
+      execute: async <R>(statement: Statement, values: readonly string[]) => {
+        const result = await pool
+          .query<R & pg.QueryResultRow>({
+            name: statement.name,
+            text: statement.text,
+            values: [...values],
+          })
+          .catch(guard)
+        return result.rows
+      },
     },
     options,
   )

@@ -24,7 +24,8 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof Error && socketFailure.test(`${String(code ?? '')} ${error.message}`)
 }
 
-function guard(error: unknown): never {
+/** Rethrows a connection failure as `StoreUnavailableError`, and any other error as it is. */
+export function guard(error: unknown): never {
   throw isUnavailable(error) ? new StoreUnavailableError(error) : error
 }
 

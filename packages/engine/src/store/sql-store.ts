@@ -1,31 +1,18 @@
-import { sql, type Kysely } from 'kysely'
+import { CompiledQuery, sql, type Kysely } from 'kysely'
 import { SchemaTooNewError, SchemaTooOldError, StoreClosedError } from '../errors.js'
+import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
+import { toRequest, toStep, type StepRow } from './rows.js'
 import type { Database } from './schema.js'
-import {
-  answerRow,
-  json,
-  jsonOrNull,
-  requestRow,
-  runFieldsOf,
-  toRequest,
-  toStep,
-  type RunRow,
-  type StepRow,
-} from './rows.js'
 import { exportRun, importRun, pruneRuns } from './sql-archive.js'
+import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
+import { createRuns, newRunItem } from './sql-create-runs.js'
+import { EVENTS_CHANNEL, WAKE_CHANNEL, type Listen } from './sql-fragments.js'
 import { follow, listEvents } from './sql-history.js'
-import {
-  EVENTS_CHANNEL,
-  WAKE_CHANNEL,
-  insertEvents,
-  notifyColumn,
-  notifyFollowers,
-  schedulingValues,
-  type Listen,
-} from './sql-fragments.js'
-import type { RunEvent } from '../history/run-event.js'
+import { loadRuns, runIdItem } from './sql-load-runs.js'
+import type { BatchItem, ExecuteStatement } from './statement.js'
+import { StatementBatcher } from './statement-batcher.js'
 import type {
   Checkpoint,
   NewRun,
@@ -47,11 +34,28 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export interface SqlStoreOptions {
   /** Apply pending migrations on first use (default). Turn off to require `holdpoint migrate`. */
   migrate?: boolean
+  /**
+   * Most runs whose writes (or loads) share one statement when many are in flight at once —
+   * group commit: one round trip and one commit for all of them, each run still written
+   * atomically and acknowledged only after the commit. Default 64; `1` sends every write alone.
+   */
+  maxBatchSize?: number
 }
+
+/** How a connection runs statements: `execute` prepares fixed statements where it can. */
+export interface SqlConnection {
+  onClose: () => Promise<void>
+  listen: Listen
+  execute?: ExecuteStatement
+}
+
+// A batch's JSON stays well below what one statement parameter should carry.
+const MAX_BATCH_BYTES = 4 * 1024 * 1024
 
 /**
  * The store over SQL, for any kysely connection to Postgres (the `pg` driver, or PGlite).
- * Every write is a single statement, so a checkpoint costs one round trip and commits atomically.
+ * Every write is a single statement, so a checkpoint commits atomically; checkpoints, starts and
+ * loads of different runs that are in flight at the same time share statements (group commit).
  */
 export class SqlStore implements Store {
   readonly kind: string
@@ -62,11 +66,16 @@ export class SqlStore implements Store {
   #closed = false
 
   readonly #listen: Listen
+  readonly #batches: {
+    create: StatementBatcher<BatchItem, void>
+    load: StatementBatcher<BatchItem, StoredRun | undefined>
+    checkpoint: StatementBatcher<BatchItem, boolean>
+  }
 
   constructor(
     kind: string,
     db: Kysely<Database>,
-    connection: { onClose: () => Promise<void>; listen: Listen },
+    connection: SqlConnection,
     options: SqlStoreOptions = {},
   ) {
     this.kind = kind
@@ -74,6 +83,24 @@ export class SqlStore implements Store {
     this.#onClose = connection.onClose
     this.#listen = connection.listen
     this.#migrate = options.migrate ?? true
+    const execute: ExecuteStatement =
+      connection.execute ??
+      (async <R>(statement: { text: string }, values: readonly string[]) =>
+        (await db.executeQuery<R>(CompiledQuery.raw(statement.text, [...values]))).rows as R[])
+    const limits = {
+      keyOf: (item: BatchItem) => item.key,
+      sizeOf: (item: BatchItem) => item.json.length,
+      maxItems: Math.max(1, Math.floor(options.maxBatchSize ?? 64)),
+      maxBytes: MAX_BATCH_BYTES,
+      // One batch of a kind at a time: measured fastest, since everything in flight meanwhile
+      // joins the next one (more in flight meant smaller batches and more commits).
+      maxInFlight: 1,
+    }
+    this.#batches = {
+      create: new StatementBatcher((items) => createRuns(execute, items), limits),
+      load: new StatementBatcher((items) => loadRuns(execute, items), limits),
+      checkpoint: new StatementBatcher((items) => writeCheckpoints(execute, items), limits),
+    }
   }
 
   /** The kysely instance, for tools that add their own queries. */
@@ -100,110 +127,17 @@ export class SqlStore implements Store {
     if (current < LATEST_SCHEMA_VERSION) throw new SchemaTooOldError(current, LATEST_SCHEMA_VERSION)
   }
 
-  async createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void> {
-    await sql`
-      WITH run AS (
-        INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
-          outputs, input, output, error, event_seq, created_at, updated_at,
-          lease_owner, lease_until, wake_at, write_token)
-        VALUES (${run.id}, ${run.workflowId}, ${run.version}, ${run.status}, ${run.nodeId},
-          ${run.visit}, ${json(run.position)}::jsonb, ${json(run.state)}::jsonb,
-          ${json(run.outputs)}::jsonb, ${json(run.input)}::jsonb, ${jsonOrNull(run.output)}::jsonb,
-          ${jsonOrNull(run.error)}::jsonb, ${events.length}, ${run.createdAt}, ${run.updatedAt},
-          ${schedulingValues(run)}, ${run.token}::bigint)
-        RETURNING id, event_seq
-      )
-      ${insertEvents(events, run.updatedAt)}
-      SELECT id ${notifyColumn(run)} FROM run`.execute(this.#db)
+  createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void> {
+    return this.#batches.create.submit(newRunItem(run, events))
   }
 
   async loadRun(runId: string): Promise<StoredRun | undefined> {
     if (!uuidPattern.test(runId)) return undefined
-    const { rows } = await sql<RunRow>`
-      SELECT r.*,
-        (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
-           FROM holdpoint.requests q
-          WHERE q.run_id = r.id
-            AND (q.status = 'open' OR (q.node = r.node AND q.visit = r.visit))) AS requests,
-        (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
-           FROM holdpoint.steps s
-          WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
-      FROM holdpoint.runs r
-      WHERE r.id = ${runId}`.execute(this.#db)
-    const row = rows[0]
-    if (!row) return undefined
-    return {
-      ...runFieldsOf(row),
-      rowVersion: row.row_version,
-      lease:
-        row.lease_owner !== null && row.lease_until !== null
-          ? { owner: row.lease_owner, until: row.lease_until }
-          : null,
-      wakeAt: row.wake_at,
-      writeToken: row.write_token === null ? null : String(row.write_token),
-      requests: row.requests.map(toRequest),
-      steps: row.steps.map(toStep),
-    }
+    return this.#batches.load.submit(runIdItem(runId))
   }
 
-  async checkpoint(cp: Checkpoint): Promise<boolean> {
-    const { run } = cp
-    const at = run.updatedAt
-    const { rows } = await sql<{ id: string }>`
-      WITH run AS (
-        UPDATE holdpoint.runs SET
-          status = ${run.status}, node = ${run.nodeId}, visit = ${run.visit},
-          position = ${json(run.position)}::jsonb, state = ${json(run.state)}::jsonb,
-          outputs = ${json(run.outputs)}::jsonb, output = ${jsonOrNull(run.output)}::jsonb,
-          error = ${jsonOrNull(run.error)}::jsonb, row_version = row_version + 1,
-          event_seq = event_seq + ${cp.events.length}, updated_at = ${at},
-          write_token = ${cp.token}::bigint,
-          (lease_owner, lease_until, wake_at) = (SELECT ${schedulingValues(cp.scheduling)})
-        WHERE id = ${cp.runId} AND row_version = ${cp.expectedVersion}
-        ${
-          cp.requireLease === undefined
-            ? sql``
-            : sql`AND (lease_owner IS NULL OR lease_owner = ${cp.requireLease} OR lease_until < now())`
-        }
-        RETURNING id, event_seq
-      )
-      ${
-        cp.newRequests.length > 0
-          ? sql`, new_requests AS (
-        INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status,
-          expires_at, created_at)
-        SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, 'open', q.expires_at, q.created_at
-        FROM run, jsonb_to_recordset(${json(cp.newRequests.map(requestRow))}::jsonb)
-          AS q(node text, visit int, request_id text, seq int, spec jsonb,
-               expires_at timestamptz, created_at timestamptz)
-      )`
-          : sql``
-      }
-      ${
-        cp.answers.length > 0
-          ? sql`, answered AS (
-        UPDATE holdpoint.requests AS q
-        SET status = a.status, answer = a.answer, answered_at = ${at}
-        FROM run, jsonb_to_recordset(${json(cp.answers.map(answerRow))}::jsonb)
-          AS a(node text, visit int, request_id text, status text, answer jsonb)
-        WHERE q.run_id = run.id AND q.node = a.node AND q.visit = a.visit
-          AND q.request_id = a.request_id
-      )`
-          : sql``
-      }
-      ${
-        cp.closeOpenRequests
-          ? sql`, closed AS (
-        UPDATE holdpoint.requests AS q SET status = 'closed'
-        FROM run WHERE q.run_id = run.id AND q.status = 'open'
-      )`
-          : sql``
-      }
-      ${insertEvents(cp.events, at)}
-      SELECT id ${notifyColumn(cp.scheduling)} ${notifyFollowers(cp.events)} FROM run`.execute(
-      this.#db,
-    )
-    return rows.length === 1
+  checkpoint(cp: Checkpoint): Promise<boolean> {
+    return this.#batches.checkpoint.submit(checkpointItem(cp))
   }
 
   async claim(

@@ -1,0 +1,50 @@
+import type { NewRunEvent, RunFields, Scheduling } from './store.js'
+
+// The fields that rows of the batched statements share, as JSON, and the SQL that reads them.
+
+/** The run columns a start and a checkpoint both write. */
+export function runFields(run: RunFields, events: readonly NewRunEvent[]) {
+  return {
+    status: run.status,
+    node: run.nodeId,
+    visit: run.visit,
+    position: run.position,
+    state: run.state,
+    outputs: run.outputs,
+    output: run.output ?? null,
+    error: run.error,
+    at: run.updatedAt.toISOString(),
+    events: events.length > 0 ? events.map((e) => [e.type, e.data]) : null,
+  }
+}
+
+/** A scheduling as the fields of a batched row; `LEASE_UNTIL` and `WAKE_AT` read them back. */
+export function schedulingFields(s: Scheduling) {
+  return {
+    lease_owner: s.lease?.owner ?? null,
+    lease_ms: s.lease?.ms ?? null,
+    wake: s.wake instanceof Date ? s.wake.toISOString() : s.wake,
+    notify: s.notify === true,
+  }
+}
+
+/** The recordset columns `runFields` fills. */
+export const RUN_COLUMNS = `status text, node text, visit int, position jsonb, state jsonb,
+    outputs jsonb, output jsonb, error jsonb, at timestamptz, events jsonb`
+
+/** A CTE appending each written run's events (from `run` joined to `c`) as one history row. */
+export const APPEND_HISTORY = `history AS (
+  INSERT INTO holdpoint.history (run_id, last_seq, at, events)
+  SELECT run.id, run.event_seq, c.at, c.events FROM run JOIN c USING (id)
+  WHERE c.events IS NOT NULL
+)`
+
+/** The recordset columns `schedulingFields` fills. */
+export const SCHEDULING_COLUMNS = 'lease_owner text, lease_ms int, wake text, notify boolean'
+
+/** When the lease of batched row `c` ends, by the database's clock. */
+export const LEASE_UNTIL = `now() + c.lease_ms * interval '1 millisecond'`
+
+/** When a worker should pick batched row `c`'s run up: now, at the lease's end, at a time, or never. */
+export const WAKE_AT = `CASE c.wake WHEN 'now' THEN now() WHEN 'lease' THEN ${LEASE_UNTIL}
+  ELSE c.wake::timestamptz END`

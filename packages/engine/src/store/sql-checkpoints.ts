@@ -1,0 +1,93 @@
+import { answerRow, requestRow } from './rows.js'
+import { EVENTS_CHANNEL, WAKE_CHANNEL } from './sql-fragments.js'
+import {
+  APPEND_HISTORY,
+  LEASE_UNTIL,
+  RUN_COLUMNS,
+  SCHEDULING_COLUMNS,
+  WAKE_AT,
+  runFields,
+  schedulingFields,
+} from './batch-fields.js'
+import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import type { Checkpoint } from './store.js'
+
+/**
+ * Any number of checkpoints of different runs in one statement. Each run's update is its own
+ * compare-and-swap on the row version (and the lease, when required); only the runs it updated
+ * get their history, new requests, answers and closed requests, and the statement returns their
+ * ids. Workers are woken and followers told at commit.
+ */
+export const WRITE_CHECKPOINTS: Statement = {
+  name: 'holdpoint_write_checkpoints',
+  text: `WITH c AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, expected int, require_lease text,
+    ${RUN_COLUMNS}, token bigint, ${SCHEDULING_COLUMNS}, new_requests jsonb, answers jsonb,
+    close_open boolean)
+), run AS (
+  UPDATE holdpoint.runs AS r SET
+    status = c.status, node = c.node, visit = c.visit, position = c.position, state = c.state,
+    outputs = c.outputs, output = c.output, error = c.error, row_version = r.row_version + 1,
+    event_seq = r.event_seq + coalesce(jsonb_array_length(c.events), 0), updated_at = c.at,
+    write_token = c.token, lease_owner = c.lease_owner, lease_until = ${LEASE_UNTIL},
+    wake_at = ${WAKE_AT}
+  FROM c
+  WHERE r.id = c.id AND r.row_version = c.expected
+    AND (c.require_lease IS NULL OR r.lease_owner IS NULL OR r.lease_owner = c.require_lease
+      OR r.lease_until < now())
+  RETURNING r.id, r.event_seq
+), ${APPEND_HISTORY}, new_requests AS (
+  INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status,
+    expires_at, created_at)
+  SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, 'open', q.expires_at, q.created_at
+  FROM run JOIN c USING (id),
+    jsonb_to_recordset(c.new_requests) AS q(node text, visit int, request_id text, seq int,
+      spec jsonb, expires_at timestamptz, created_at timestamptz)
+), answered AS (
+  UPDATE holdpoint.requests AS q
+  SET status = a.status, answer = a.answer, answered_at = c.at
+  FROM run JOIN c USING (id),
+    jsonb_to_recordset(c.answers) AS a(node text, visit int, request_id text, status text,
+      answer jsonb)
+  WHERE q.run_id = run.id AND q.node = a.node AND q.visit = a.visit
+    AND q.request_id = a.request_id
+), closed AS (
+  UPDATE holdpoint.requests AS q SET status = 'closed'
+  FROM run JOIN c USING (id)
+  WHERE c.close_open AND q.run_id = run.id AND q.status = 'open'
+)
+SELECT run.id,
+  CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke,
+  (SELECT pg_notify('${EVENTS_CHANNEL}', run.id::text) FROM holdpoint.followers f
+    WHERE c.events IS NOT NULL AND f.run_id = run.id AND f.until > now()) AS told
+FROM run JOIN c USING (id)`,
+}
+
+/** A checkpoint as one row of `WRITE_CHECKPOINTS`. */
+export function checkpointItem(cp: Checkpoint): BatchItem {
+  const { run } = cp
+  return {
+    key: cp.runId.toLowerCase(),
+    json: JSON.stringify({
+      id: cp.runId,
+      expected: cp.expectedVersion,
+      require_lease: cp.requireLease ?? null,
+      ...runFields(run, cp.events),
+      token: cp.token,
+      ...schedulingFields(cp.scheduling),
+      new_requests: cp.newRequests.length > 0 ? cp.newRequests.map(requestRow) : null,
+      answers: cp.answers.length > 0 ? cp.answers.map(answerRow) : null,
+      close_open: cp.closeOpenRequests,
+    }),
+  }
+}
+
+/** Writes a batch of checkpoints; for each, whether it was written. */
+export async function writeCheckpoints(
+  execute: ExecuteStatement,
+  items: readonly BatchItem[],
+): Promise<boolean[]> {
+  const rows = await execute<{ id: string }>(WRITE_CHECKPOINTS, [jsonArrayOf(items)])
+  const written = new Set(rows.map((row) => row.id))
+  return items.map((item) => written.has(item.key))
+}

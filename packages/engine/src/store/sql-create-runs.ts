@@ -1,0 +1,62 @@
+import { WAKE_CHANNEL } from './sql-fragments.js'
+import {
+  APPEND_HISTORY,
+  LEASE_UNTIL,
+  RUN_COLUMNS,
+  SCHEDULING_COLUMNS,
+  WAKE_AT,
+  runFields,
+  schedulingFields,
+} from './batch-fields.js'
+import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import type { NewRun, NewRunEvent } from './store.js'
+
+/**
+ * Any number of new runs, each with its first history row, in one statement. A duplicate id
+ * fails the whole statement (the batcher then retries its items one by one).
+ */
+export const CREATE_RUNS: Statement = {
+  name: 'holdpoint_create_runs',
+  text: `WITH c AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, workflow text, version int,
+    ${RUN_COLUMNS}, input jsonb, created_at timestamptz, token bigint, ${SCHEDULING_COLUMNS})
+), run AS (
+  INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+    outputs, input, output, error, event_seq, created_at, updated_at,
+    lease_owner, lease_until, wake_at, write_token)
+  SELECT c.id, c.workflow, c.version, c.status, c.node, c.visit, c.position, c.state,
+    c.outputs, c.input -> 0, c.output, c.error, coalesce(jsonb_array_length(c.events), 0),
+    c.created_at, c.at, c.lease_owner, ${LEASE_UNTIL}, ${WAKE_AT}, c.token
+  FROM c
+  RETURNING id, event_seq
+), ${APPEND_HISTORY}
+SELECT run.id, CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke
+FROM run JOIN c USING (id)`,
+}
+
+/** A new run as one row of `CREATE_RUNS`. */
+export function newRunItem(run: NewRun, events: readonly NewRunEvent[]): BatchItem {
+  return {
+    key: run.id.toLowerCase(),
+    json: JSON.stringify({
+      id: run.id,
+      workflow: run.workflowId,
+      version: run.version,
+      ...runFields(run, events),
+      // Wrapped, since a JSON null in a recordset column reads as SQL NULL.
+      input: [run.input],
+      created_at: run.createdAt.toISOString(),
+      token: run.token,
+      ...schedulingFields(run),
+    }),
+  }
+}
+
+/** Inserts a batch of new runs. */
+export async function createRuns(
+  execute: ExecuteStatement,
+  items: readonly BatchItem[],
+): Promise<void[]> {
+  await execute(CREATE_RUNS, [jsonArrayOf(items)])
+  return items.map(() => undefined)
+}

@@ -1,0 +1,55 @@
+import { runFieldsOf, toRequest, toStep, type RunRow } from './rows.js'
+import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import type { StoredRun } from './store.js'
+
+/**
+ * Any number of runs by id, each with the requests that are open or belong to its current node
+ * visit, and that visit's memoized steps.
+ */
+export const LOAD_RUNS: Statement = {
+  name: 'holdpoint_load_runs',
+  text: `SELECT r.*,
+  (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
+     FROM holdpoint.requests q
+    WHERE q.run_id = r.id
+      AND (q.status = 'open' OR (q.node = r.node AND q.visit = r.visit))) AS requests,
+  (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
+     FROM holdpoint.steps s
+    WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
+FROM holdpoint.runs r
+WHERE r.id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+}
+
+/** A run id as an item of `LOAD_RUNS`. */
+export function runIdItem(runId: string): BatchItem {
+  const key = runId.toLowerCase()
+  return { key, json: JSON.stringify(key) }
+}
+
+/** Loads a batch of runs; `undefined` for ids with no run. */
+export async function loadRuns(
+  execute: ExecuteStatement,
+  items: readonly BatchItem[],
+): Promise<Array<StoredRun | undefined>> {
+  const rows = await execute<RunRow>(LOAD_RUNS, [jsonArrayOf(items)])
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  return items.map((item) => {
+    const row = byId.get(item.key)
+    return row && storedRunOf(row)
+  })
+}
+
+function storedRunOf(row: RunRow): StoredRun {
+  return {
+    ...runFieldsOf(row),
+    rowVersion: row.row_version,
+    lease:
+      row.lease_owner !== null && row.lease_until !== null
+        ? { owner: row.lease_owner, until: row.lease_until }
+        : null,
+    wakeAt: row.wake_at,
+    writeToken: row.write_token === null ? null : String(row.write_token),
+    requests: row.requests.map(toRequest),
+    steps: row.steps.map(toStep),
+  }
+}

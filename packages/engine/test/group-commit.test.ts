@@ -1,0 +1,147 @@
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { createHoldpoint } from '../src/index.js'
+import { pgliteStore } from '../src/pglite.js'
+import { postgresStore } from '../src/postgres.js'
+import { newEvent } from '../src/history/run-event.js'
+import type { Checkpoint, Store, StoredRun } from '../src/store/store.js'
+import type { SqlStore } from '../src/store/sql-store.js'
+import { storeKinds, useStores } from '../../../test/setup/stores.js'
+import { approval } from './fixtures/approval.js'
+
+/** A checkpoint that notes `note` in the run's state and adds one history event. */
+function noting(run: StoredRun, note: string, expectedVersion = run.rowVersion): Checkpoint {
+  return {
+    runId: run.id,
+    expectedVersion,
+    token: String(1 + Math.floor(Math.random() * 1e15)),
+    run: {
+      status: run.status,
+      nodeId: run.nodeId,
+      visit: run.visit,
+      position: run.position,
+      state: { ...run.state, note },
+      outputs: run.outputs,
+      output: run.output,
+      error: run.error,
+      updatedAt: new Date(),
+    },
+    scheduling: { lease: null, wake: null },
+    newRequests: [],
+    answers: [],
+    closeOpenRequests: false,
+    events: [newEvent('run_cancelled', { reason: note })],
+  }
+}
+
+/** How many transactions wrote the rows of these runs (their distinct `xmin`). */
+async function writingTransactions(store: Store, runIds: readonly string[]): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    SELECT count(DISTINCT xmin::text) AS n FROM holdpoint.runs
+    WHERE id = ANY(${runIds}::uuid[])`.execute((store as SqlStore).db)
+  return Number(rows[0]?.n)
+}
+
+describe.each(storeKinds)('group commit (%s)', (kind) => {
+  const stores = useStores()
+
+  async function pausedRuns(store: Store, count: number): Promise<StoredRun[]> {
+    const hp = createHoldpoint({ workflows: [approval], store })
+    const engines = await Promise.all(
+      Array.from({ length: count }, (_, i) => hp.start('approval', { topic: `t${i}` })),
+    )
+    await Promise.all(engines.map((e) => e.run()))
+    const runs = await Promise.all(engines.map((e) => store.loadRun(e.runId)))
+    return runs.map((run) => run as StoredRun)
+  }
+
+  it('writes concurrent starts and checkpoints of many runs in far fewer transactions', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [approval], store })
+    const engines = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => hp.start('approval', { topic: `g${i}` })),
+    )
+    const ids = engines.map((e) => e.runId)
+    expect(await writingTransactions(store, ids)).toBeLessThan(20)
+    await Promise.all(engines.map((e) => e.run()))
+    await Promise.all(engines.map((e) => e.run({ approve: { approved: true, note: 'ok' } })))
+    expect(await writingTransactions(store, ids)).toBeLessThan(20)
+    for (const [i, engine] of engines.entries()) {
+      const state = await hp.load(engine.runId).then((e) => e.executionState)
+      expect(state.status).toBe('completed')
+      expect(state.output).toEqual({ status: 'approved', draft: `Draft for g${i}`, note: 'ok' })
+    }
+  })
+
+  it('writes every run alone with maxBatchSize: 1', async () => {
+    const store =
+      kind === 'postgres'
+        ? postgresStore({ connectionString: (await stores.database()).url, maxBatchSize: 1 })
+        : pgliteStore({ dataDir: 'memory://', maxBatchSize: 1 })
+    try {
+      const hp = createHoldpoint({ workflows: [approval], store })
+      const engines = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => hp.start('approval', { topic: `s${i}` })),
+      )
+      expect(
+        await writingTransactions(
+          store,
+          engines.map((e) => e.runId),
+        ),
+      ).toBe(10)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('keeps each run its own compare-and-swap inside a shared statement', async () => {
+    const store = await stores.open(kind)
+    const [a, b, c] = await pausedRuns(store, 3)
+    const stale = { ...(b as StoredRun), rowVersion: (b as StoredRun).rowVersion - 1 }
+    const written = await Promise.all([
+      store.checkpoint(noting(a as StoredRun, 'a')),
+      store.checkpoint(noting(stale, 'stale')),
+      store.checkpoint(noting(c as StoredRun, 'c')),
+    ])
+    expect(written).toEqual([true, false, true])
+    const after = await Promise.all([a, b, c].map((r) => store.loadRun((r as StoredRun).id)))
+    expect(after.map((r) => r?.state.note)).toEqual(['a', undefined, 'c'])
+    expect(after.map((r) => r?.rowVersion)).toEqual([
+      (a as StoredRun).rowVersion + 1,
+      (b as StoredRun).rowVersion,
+      (c as StoredRun).rowVersion + 1,
+    ])
+    const history = await store.listEvents((b as StoredRun).id, 0, 100)
+    expect(history.some((e) => e.type === 'run_cancelled')).toBe(false)
+  })
+
+  it('lets only one of two simultaneous writes to the same run win', async () => {
+    const store = await stores.open(kind)
+    const [run] = (await pausedRuns(store, 1)) as [StoredRun]
+    const written = await Promise.all([
+      store.checkpoint(noting(run, 'first')),
+      store.checkpoint(noting(run, 'second')),
+    ])
+    expect(written).toEqual([true, false])
+    expect((await store.loadRun(run.id))?.state.note).toBe('first')
+    const cancelled = (await store.listEvents(run.id, 0, 100)).filter(
+      (e) => e.type === 'run_cancelled',
+    )
+    expect(cancelled).toHaveLength(1)
+  })
+
+  it('fails only the write that is wrong when it shares a statement with good ones', async () => {
+    const store = await stores.open(kind)
+    const [a, b] = (await pausedRuns(store, 2)) as [StoredRun, StoredRun]
+    const broken = noting(b, 'broken')
+    broken.token = 'not a number'
+    const results = await Promise.allSettled([
+      store.checkpoint(noting(a, 'fine')),
+      store.checkpoint(broken),
+    ])
+    expect(results[0]).toEqual({ status: 'fulfilled', value: true })
+    expect(results[1].status).toBe('rejected')
+    expect((await store.loadRun(a.id))?.state.note).toBe('fine')
+    expect((await store.loadRun(b.id))?.rowVersion).toBe(b.rowVersion)
+  })
+})
