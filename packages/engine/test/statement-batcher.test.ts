@@ -52,6 +52,19 @@ describe('statement batcher (group commit)', () => {
     expect(await Promise.all(later)).toEqual(['done b', 'done c', 'done d'])
   })
 
+  it('groups items submitted in later microtasks of the same turn with the first', async () => {
+    const { batcher, batches, settle } = recording()
+    const results = [batcher.submit({ key: 'a' })]
+    for (const key of ['b', 'c']) {
+      // Each run reaches its write a few awaits after the one before it did.
+      for (let i = 0; i < 5; i++) await Promise.resolve()
+      results.push(batcher.submit({ key }))
+    }
+    await settle()
+    expect(batches).toEqual([['a', 'b', 'c']])
+    expect(await Promise.all(results)).toEqual(['done a', 'done b', 'done c'])
+  })
+
   it('never puts two items of one key in a batch, and keeps their order', async () => {
     const { batcher, batches, settle } = recording()
     const results = ['a', 'b', 'a', 'c', 'a'].map((key) => batcher.submit({ key }))

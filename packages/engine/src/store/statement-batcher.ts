@@ -49,9 +49,11 @@ export class StatementBatcher<T, R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject })
       if (this.#scheduled) return
-      // Items submitted in the same tick (a Promise.all of starts) leave together.
+      // Everything submitted before the event loop turns leaves together: all the runs that one
+      // returning batch set going reach their next write in the same turn, and a microtask would
+      // send the first of them alone, making the rest wait a round trip for it.
       this.#scheduled = true
-      queueMicrotask(() => {
+      setImmediate(() => {
         this.#scheduled = false
         this.#pump()
       })
