@@ -58,7 +58,7 @@ describe('two processes deliver the same answer at the same moment', () => {
     await client.connect()
     const { rows } = await client.query<{ status: string; received: number }>(
       `SELECT r.status, (SELECT count(*)::int FROM holdpoint.history h,
-           jsonb_array_elements(h.events) AS e(value)
+           json_array_elements(h.events) AS e(value)
          WHERE h.run_id = r.id AND e.value->>0 = 'input_received') AS received
        FROM holdpoint.runs r`,
     )

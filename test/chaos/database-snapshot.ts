@@ -65,9 +65,9 @@ export async function load(client: pg.Client): Promise<Data> {
     await client.query<{ row: RunRow }>('SELECT to_jsonb(r) AS row FROM holdpoint.runs r')
   ).rows.map((r) => r.row)
   const { rows: events } = await client.query<EventRow>(
-    `SELECT h.run_id, h.last_seq - jsonb_array_length(h.events) + e.ord::int AS seq,
+    `SELECT h.run_id, h.last_seq - json_array_length(h.events) + e.ord::int AS seq,
        e.value->>0 AS type, e.value->1 AS data, h.at
-     FROM holdpoint.history h, jsonb_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
+     FROM holdpoint.history h, json_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
      ORDER BY 1, 2`,
   )
   const { rows: requests } = await client.query<RequestRow>(

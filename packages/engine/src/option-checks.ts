@@ -28,3 +28,12 @@ export function parsePrune(options: unknown): { before: Date; statuses: Workflow
   }
   return { before: olderThan, statuses }
 }
+
+/** A store's `maxBatchSize`: a whole number from 1 to 1000, 64 when not given. */
+export function parseMaxBatchSize(value: unknown): number {
+  if (value === undefined) return 64
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1000) {
+    throw new InvalidArgumentError('maxBatchSize', 'a whole number from 1 to 1000')
+  }
+  return value
+}

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely } from 'kysely'
+import { parseMaxBatchSize } from './option-checks.js'
 import { guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
 import { PGliteDialect } from './store/pglite-dialect.js'
@@ -25,6 +26,7 @@ export interface PgliteStoreOptions extends SqlStoreOptions {
  * ```
  */
 export function pgliteStore(options: PgliteStoreOptions = {}): SqlStore {
+  parseMaxBatchSize(options.maxBatchSize) // refused before a connection is made
   const owned = options.pglite === undefined
   const pglite = options.pglite ?? new PGlite(options.dataDir ?? './.holdpoint')
   const db = new Kysely<Database>({ dialect: guardedDialect(new PGliteDialect(pglite)) })

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { parseMaxBatchSize } from './option-checks.js'
 import { guard, guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
 import type { Statement } from './store/statement.js'
@@ -34,6 +35,7 @@ export type PostgresStoreOptions = SqlStoreOptions &
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): SqlStore {
+  parseMaxBatchSize(options.maxBatchSize) // refused before a connection is made
   const owned = !('pool' in options)
   const pool =
     'pool' in options

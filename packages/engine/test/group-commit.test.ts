@@ -94,6 +94,19 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
     }
   })
 
+  it('refuses a bad maxBatchSize before opening anything', () => {
+    for (const maxBatchSize of [0, 1.5, 1001, Number.NaN, '8']) {
+      const open = () =>
+        kind === 'postgres'
+          ? postgresStore({
+              connectionString: 'postgres://nobody@127.0.0.1:1/none',
+              maxBatchSize: maxBatchSize as number,
+            })
+          : pgliteStore({ dataDir: 'memory://', maxBatchSize: maxBatchSize as number })
+      expect(open).toThrow(/maxBatchSize must be a whole number from 1 to 1000/)
+    }
+  })
+
   it('keeps each run its own compare-and-swap inside a shared statement', async () => {
     const store = await stores.open(kind)
     const [a, b, c] = await pausedRuns(store, 3)

@@ -14,7 +14,9 @@ export function runFields(run: RunFields, events: readonly NewRunEvent[]) {
     output: run.output ?? null,
     error: run.error,
     at: run.updatedAt.toISOString(),
-    events: events.length > 0 ? events.map((e) => [e.type, e.data]) : null,
+    // As text, so that history stores it exactly as written (a jsonb value would be re-spaced).
+    events: events.length > 0 ? JSON.stringify(events.map((e) => [e.type, e.data])) : null,
+    event_count: events.length,
   }
 }
 
@@ -30,12 +32,12 @@ export function schedulingFields(s: Scheduling) {
 
 /** The recordset columns `runFields` fills. */
 export const RUN_COLUMNS = `status text, node text, visit int, position jsonb, state jsonb,
-    outputs jsonb, output jsonb, error jsonb, at timestamptz, events jsonb`
+    outputs jsonb, output jsonb, error jsonb, at timestamptz, events text, event_count int`
 
 /** A CTE appending each written run's events (from `run` joined to `c`) as one history row. */
 export const APPEND_HISTORY = `history AS (
   INSERT INTO holdpoint.history (run_id, last_seq, at, events)
-  SELECT run.id, run.event_seq, c.at, c.events FROM run JOIN c USING (id)
+  SELECT run.id, run.event_seq, c.at, c.events::json FROM run JOIN c USING (id)
   WHERE c.events IS NOT NULL
 )`
 

@@ -55,7 +55,7 @@ export interface Database {
     run_id: string
     last_seq: number
     at: Date
-    /** `[type, data]` pairs. */
+    /** `[type, data]` pairs, stored as `json` text. */
     events: Json<Array<[string, JsonObject]>>
   }
   'holdpoint.followers': {

@@ -26,7 +26,7 @@ export async function listEvents(
 ): Promise<RunEvent[]> {
   const { rows } = await sql<EventRow>`
     SELECT * FROM (
-      SELECT h.last_seq - jsonb_array_length(h.events) + e.ord::int AS seq, h.at,
+      SELECT h.last_seq - json_array_length(h.events) + e.ord::int AS seq, h.at,
         e.value->>0 AS type, e.value->1 AS data,
         CASE WHEN e.value->>0 IN ('input_requested', 'input_received') THEN (
           SELECT to_jsonb(q) FROM holdpoint.requests q
@@ -37,7 +37,7 @@ export async function listEvents(
           SELECT r.output FROM holdpoint.runs r WHERE r.id = h.run_id
         ) END AS output
       FROM holdpoint.history h
-      CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
+      CROSS JOIN LATERAL json_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
       WHERE h.run_id = ${runId} AND h.last_seq > ${after}
     ) AS expanded
     WHERE seq > ${after}

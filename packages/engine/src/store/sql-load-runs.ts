@@ -8,7 +8,10 @@ import type { StoredRun } from './store.js'
  */
 export const LOAD_RUNS: Statement = {
   name: 'holdpoint_load_runs',
-  text: `SELECT r.*,
+  // Columns by name: a prepared statement's result may not change shape under a later migration.
+  text: `SELECT r.id, r.workflow, r.version, r.status, r.node, r.visit, r.position, r.state,
+  r.outputs, r.input, r.output, r.error, r.row_version, r.event_seq, r.created_at, r.updated_at,
+  r.lease_owner, r.lease_until, r.wake_at, r.write_token,
   (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
      FROM holdpoint.requests q
     WHERE q.run_id = r.id

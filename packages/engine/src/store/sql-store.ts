@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely'
 import { SchemaTooNewError, SchemaTooOldError, StoreClosedError } from '../errors.js'
+import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
@@ -37,7 +38,8 @@ export interface SqlStoreOptions {
   /**
    * Most runs whose writes (or loads) share one statement when many are in flight at once —
    * group commit: one round trip and one commit for all of them, each run still written
-   * atomically and acknowledged only after the commit. Default 64; `1` sends every write alone.
+   * atomically and acknowledged only after the commit. Default 64 (1 to 1000); `1` sends every
+   * write alone.
    */
   maxBatchSize?: number
 }
@@ -90,7 +92,7 @@ export class SqlStore implements Store {
     const limits = {
       keyOf: (item: BatchItem) => item.key,
       sizeOf: (item: BatchItem) => item.json.length,
-      maxItems: Math.max(1, Math.floor(options.maxBatchSize ?? 64)),
+      maxItems: parseMaxBatchSize(options.maxBatchSize),
       maxBytes: MAX_BATCH_BYTES,
       // One batch of a kind at a time: measured fastest, since everything in flight meanwhile
       // joins the next one (more in flight meant smaller batches and more commits).

@@ -7,11 +7,11 @@ export type SendBatch<T, R> = (items: readonly T[]) => Promise<R[]>
 export interface BatchLimits<T> {
   /** Items with the same key never share a batch, so two writes to one run keep their order. */
   keyOf: (item: T) => string
-  /** The item's size in bytes, as sent. */
+  /** The item's size as sent, in characters of JSON text. */
   sizeOf: (item: T) => number
   /** Most items in one batch. */
   maxItems: number
-  /** Most bytes in one batch (a single larger item still goes, alone). */
+  /** Most characters in one batch (a single larger item still goes, alone). */
   maxBytes: number
   /** Batches on the wire at once; later items wait and leave together when one returns. */
   maxInFlight: number
@@ -26,12 +26,13 @@ interface Pending<T, R> {
 /**
  * Group commit for one kind of statement. Items submitted while earlier batches are on the wire
  * wait, and leave together as one statement (one round trip, one commit) when a batch returns;
- * an idle batcher sends at once, so no item ever waits for company. Every item's promise settles
+ * an idle batcher sends at the end of the event loop's current turn, so no item ever waits for
+ * company longer than that. Every item's promise settles
  * only after its statement has returned, so nothing is acknowledged before its commit.
  *
  * A statement is atomic: a failed batch wrote nothing. When it failed for a reason other than a
- * lost connection (a bad item, a duplicate key), its items are sent again one by one, so each
- * fails or succeeds on its own — exactly as if it had never been batched.
+ * lost connection (a bad item, a duplicate key), its items are sent again one by one, side by
+ * side, so each fails or succeeds on its own — exactly as if it had never been batched.
  */
 export class StatementBatcher<T, R> {
   readonly #send: SendBatch<T, R>

@@ -2,6 +2,7 @@ import * as initial from './0001-initial.js'
 import * as leases from './0002-leases.js'
 import * as writeTokens from './0003-write-tokens.js'
 import * as history from './0004-history.js'
+import * as compactHistory from './0005-compact-history.js'
 
 /** The schema's migrations, in order. A migration is never edited once released: add the next one. */
 export const migrations: ReadonlyArray<{
@@ -13,6 +14,7 @@ export const migrations: ReadonlyArray<{
   { version: 2, name: 'leases', statements: leases.statements },
   { version: 3, name: 'write-tokens', statements: writeTokens.statements },
   { version: 4, name: 'history', statements: history.statements },
+  { version: 5, name: 'compact-history', statements: compactHistory.statements },
 ]
 
 /** The schema version this code writes. */
