@@ -6,6 +6,8 @@ import { postgresStore } from '../src/postgres.js'
 import { newEvent } from '../src/history/run-event.js'
 import type { Checkpoint, Store, StoredRun } from '../src/store/store.js'
 import type { SqlStore } from '../src/store/sql-store.js'
+import { WRITE_CHECKPOINTS } from '../src/store/sql-checkpoints.js'
+import { LOAD_RUNS } from '../src/store/sql-load-runs.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
 
@@ -104,6 +106,31 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
             })
           : pgliteStore({ dataDir: 'memory://', maxBatchSize: maxBatchSize as number })
       expect(open).toThrow(/maxBatchSize must be a whole number from 1 to 1000/)
+    }
+  })
+
+  it('looks runs up by primary key in its shared statements, whatever the table holds', async () => {
+    const store = (await stores.fresh(kind)) as SqlStore
+    await store.ready()
+    await sql`INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position,
+        state, outputs, input, created_at, updated_at)
+      SELECT gen_random_uuid(), 'filler', 1, 'completed', NULL, 1, '{}', '{}', '{}', 'null',
+        now(), now()
+      FROM generate_series(1, 5000)`.execute(store.db)
+    await sql`ANALYZE holdpoint.runs`.execute(store.db)
+    for (const statement of [WRITE_CHECKPOINTS, LOAD_RUNS]) {
+      // The plan a prepared statement settles on: built without the parameter's value.
+      const plan = await store.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(trx)
+        await sql.raw(`PREPARE plan_check AS ${statement.text}`).execute(trx)
+        const { rows } = await sql
+          .raw<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE plan_check('[]')`)
+          .execute(trx)
+        await sql`DEALLOCATE plan_check`.execute(trx)
+        return rows.map((row) => row['QUERY PLAN']).join('\n')
+      })
+      expect(plan).toMatch(/Index Scan on runs_pkey|Index Scan using runs_pkey/)
+      expect(plan).not.toMatch(/Seq Scan on runs\b/)
     }
   })
 

@@ -32,7 +32,9 @@ export const WRITE_CHECKPOINTS: Statement = {
     write_token = c.token, lease_owner = c.lease_owner, lease_until = ${LEASE_UNTIL},
     wake_at = ${WAKE_AT}
   FROM c
-  WHERE r.id = c.id AND r.row_version = c.expected
+  -- The array gives the planner the ids to look up by primary key; a join alone is planned
+  -- for the function's guess of 100 rows and scans the whole table on all but large ones.
+  WHERE r.id = ANY(ARRAY(SELECT c.id FROM c)) AND r.id = c.id AND r.row_version = c.expected
     AND (c.require_lease IS NULL OR r.lease_owner IS NULL OR r.lease_owner = c.require_lease
       OR r.lease_until < now())
   RETURNING r.id, r.event_seq
