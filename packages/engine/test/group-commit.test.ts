@@ -134,6 +134,28 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
     }
   })
 
+  it('stores text that looks like SQL or quoting exactly, alone and in shared statements', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [approval], store })
+    const topics = [
+      "$hp$'); DROP TABLE holdpoint.runs; --",
+      '$hp_$ $hp__$ $$ \\ \' " \u2028',
+      "it's $1 and $2::jsonb",
+    ]
+    const engines = await Promise.all(topics.map((topic) => hp.start('approval', { topic })))
+    await Promise.all(engines.map((e) => e.run()))
+    const note = topics.join(' | ')
+    await Promise.all(engines.map((e) => e.run({ approve: { approved: true, note } })))
+    for (const [i, engine] of engines.entries()) {
+      const { executionState } = await hp.load(engine.runId)
+      expect(executionState.output).toEqual({
+        status: 'approved',
+        draft: `Draft for ${topics[i]}`,
+        note,
+      })
+    }
+  })
+
   it('keeps each run its own compare-and-swap inside a shared statement', async () => {
     const store = await stores.open(kind)
     const [a, b, c] = await pausedRuns(store, 3)
