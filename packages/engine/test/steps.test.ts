@@ -43,6 +43,40 @@ describe.each(storeKinds)('memoized steps (%s)', (kind) => {
     })
   })
 
+  it('gives a replay exactly what the step returned: null stays null, nothing stays undefined', async () => {
+    const seen: unknown[][] = []
+    const workflow = defineWorkflow({
+      id: 'nulls',
+      version: 1,
+      start: 'work',
+      nodes: {
+        work: async ({ step, requestInput }) => {
+          const found = await step('lookup', () => null)
+          const nothing = await step('log', () => undefined)
+          const list = await step('list', () => [null, 0, ''])
+          seen.push([found, nothing, list])
+          return { answer: await requestInput({ id: 'go' }) }
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start('nulls', undefined)
+    await engine.run()
+    const exported = await engine.export()
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    await other.run({ go: 1 })
+    const copy = await createHoldpoint({
+      workflows: [workflow],
+      store: await stores.fresh('pglite'),
+    }).import(exported)
+    await copy.run({ go: 2 })
+    expect(seen).toEqual([
+      [null, undefined, [null, 0, '']],
+      [null, undefined, [null, 0, '']],
+      [null, undefined, [null, 0, '']],
+    ])
+  })
+
   it('fails the node when a key is reused or a replay calls steps in another order', async () => {
     const reuse = defineWorkflow({
       id: 'reuse',

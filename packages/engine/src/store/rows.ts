@@ -23,7 +23,8 @@ export interface StepRow {
   visit: number
   key: string
   seq: number
-  result: JsonValue | null
+  /** `[result]`, or `null` when the step returned nothing: see `stepResultSql`. */
+  result: [JsonValue] | null
 }
 
 export type RunRow = Selectable<Database['holdpoint.runs']> & {
@@ -74,8 +75,22 @@ export function toStep(row: StepRow): StoredStep {
     visit: row.visit,
     key: row.key,
     seq: row.seq,
-    result: row.result ?? undefined,
+    result: row.result === null ? undefined : row.result[0],
   }
+}
+
+/**
+ * A step's stored result as read: wrapped in an array, since a JSON `null` (the step returned
+ * `null`) and SQL `NULL` (it returned nothing) both arrive as `null` once parsed.
+ */
+export function stepResultSql(column: string): string {
+  return `CASE WHEN ${column} IS NULL THEN NULL ELSE jsonb_build_array(${column}) END`
+}
+
+/** A step row as one JSON object of `StepRow`'s shape, for aggregating a run's steps. */
+export function stepObjectSql(alias: string): string {
+  return `jsonb_build_object('node', ${alias}.node, 'visit', ${alias}.visit, 'key', ${alias}.key,
+    'seq', ${alias}.seq, 'result', ${stepResultSql(`${alias}.result`)})`
 }
 
 export function requestRow(q: StoredRequest): Record<string, unknown> {

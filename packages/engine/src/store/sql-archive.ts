@@ -7,6 +7,7 @@ import {
   requestRow,
   runFieldsOf,
   toRequest,
+  stepObjectSql,
   toStep,
   type RunRow,
 } from './rows.js'
@@ -27,7 +28,7 @@ export async function exportRun(
     SELECT r.*,
       (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
          FROM holdpoint.requests q WHERE q.run_id = r.id) AS requests,
-      (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.node, s.visit, s.seq), '[]')
+      (SELECT coalesce(jsonb_agg(${sql.raw(stepObjectSql('s'))} ORDER BY s.node, s.visit, s.seq), '[]')
          FROM holdpoint.steps s WHERE s.run_id = r.id) AS steps,
       (SELECT coalesce(jsonb_agg(to_jsonb(h) ORDER BY h.last_seq), '[]')
          FROM holdpoint.history h WHERE h.run_id = r.id) AS history
@@ -78,8 +79,8 @@ export async function importRun(
              answered_at timestamptz, expires_at timestamptz, created_at timestamptz)
     ), steps AS (
       INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
-      SELECT run.id, s.node, s.visit, s.key, s.seq, s.result
-      FROM run, jsonb_to_recordset(${json(record.steps.map((s) => ({ node: s.nodeId, visit: s.visit, key: s.key, seq: s.seq, result: s.result ?? null })))}::jsonb)
+      SELECT run.id, s.node, s.visit, s.key, s.seq, s.result -> 0
+      FROM run, jsonb_to_recordset(${json(record.steps.map((s) => ({ node: s.nodeId, visit: s.visit, key: s.key, seq: s.seq, result: s.result === undefined ? null : [s.result] })))}::jsonb)
         AS s(node text, visit int, key text, seq int, result jsonb)
     ), history AS (
       INSERT INTO holdpoint.history (run_id, last_seq, at, events)

@@ -1,4 +1,4 @@
-import { runFieldsOf, toRequest, toStep, type RunRow } from './rows.js'
+import { runFieldsOf, stepObjectSql, toRequest, toStep, type RunRow } from './rows.js'
 import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
 import type { StoredRun } from './store.js'
 
@@ -16,7 +16,7 @@ export const LOAD_RUNS: Statement = {
      FROM holdpoint.requests q
     WHERE q.run_id = r.id
       AND (q.status = 'open' OR (q.node = r.node AND q.visit = r.visit))) AS requests,
-  (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
+  (SELECT coalesce(jsonb_agg(${stepObjectSql('s')} ORDER BY s.seq), '[]'::jsonb)
      FROM holdpoint.steps s
     WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
 FROM holdpoint.runs r

@@ -4,7 +4,7 @@ import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
-import { toRequest, toStep, type StepRow } from './rows.js'
+import { stepResultSql, toRequest, toStep, type StepRow } from './rows.js'
 import type { Database } from './schema.js'
 import { exportRun, importRun, pruneRuns } from './sql-archive.js'
 import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
@@ -203,11 +203,11 @@ export class SqlStore implements Store {
         VALUES (${runId}, ${step.nodeId}, ${step.visit}, ${step.key}, ${step.seq},
           ${step.result === undefined ? null : JSON.stringify(step.result)}::jsonb)
         ON CONFLICT DO NOTHING
-        RETURNING node, visit, key, seq, result
+        RETURNING node, visit, key, seq, ${sql.raw(stepResultSql('result'))} AS result
       )
       SELECT * FROM inserted
       UNION ALL
-      SELECT node, visit, key, seq, result FROM holdpoint.steps
+      SELECT node, visit, key, seq, ${sql.raw(stepResultSql('result'))} FROM holdpoint.steps
        WHERE run_id = ${runId} AND node = ${step.nodeId} AND visit = ${step.visit} AND key = ${step.key}
       LIMIT 1`.execute(this.#db)
     return rows[0] ? toStep(rows[0]) : step
