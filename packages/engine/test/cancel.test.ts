@@ -31,6 +31,39 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     })
   })
 
+  it('shows no request of a node that asked after another process cancelled the run', async () => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    let reached!: () => void
+    const running = new Promise<void>((resolve) => (reached = resolve))
+    const workflow = defineWorkflow({
+      id: 'late-ask',
+      version: 1,
+      start: 'ask',
+      nodes: {
+        ask: async ({ requestInput }) => {
+          reached()
+          await gate
+          return requestInput({ id: 'late' })
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'late-ask',
+      undefined,
+    )
+    const run = engine.run()
+    await running
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    await other.cancel('changed our minds')
+    open()
+    await run.catch(() => {})
+    expect(engine.executionState.status).toBe('cancelled')
+    expect(engine.executionState.awaitingInput).toEqual([])
+    expect((await store.loadRun(engine.runId))?.requests).toEqual([])
+  })
+
   it('aborts the signal of the node waiting in this process and rejects its request', async () => {
     let signal: AbortSignal | undefined
     let seen: unknown

@@ -144,12 +144,6 @@ export async function deliver(
   )
   if (written === 'duplicate') return 'nothing-new'
   if (written === 'cancelled') throw new RunNotWaitingError(ctx.writer.run.id, 'cancelled')
-  const at = ctx.writer.run.updatedAt
-  ctx.writer.run.requests = ctx.writer.run.requests.map((r) =>
-    fresh.has(r.requestId) && r.status === 'open'
-      ? { ...r, status: 'answered', answer: fresh.get(r.requestId), answeredAt: at }
-      : r,
-  )
   if (options.background) {
     ctx.live = undefined
     live.abandon(undefined)
@@ -232,9 +226,6 @@ export async function expireDue(ctx: RunContext): Promise<boolean> {
     },
   )
   if (written !== 'written') return false
-  ctx.writer.run.requests = ctx.writer.run.requests.map((r) =>
-    due.includes(r) ? { ...r, status: 'expired', answer: r.spec.default?.value } : r,
-  )
   for (const r of due) {
     const expired = { ...r, status: 'expired' as const }
     let settled: { value: unknown } | { error: unknown }

@@ -19,7 +19,7 @@ export async function pauseNode(ctx: RunContext, live: NodeExecution): Promise<v
   const status: WorkflowStatus = open.length > 0 ? 'waiting_for_input' : 'running'
   const holding = ctx.writer.run.lease?.owner === ctx.host.owner
   if (requests.length === 0 && status === ctx.writer.run.status && !holding) return
-  await ctx.writer.write(
+  const written = await ctx.writer.write(
     { status },
     {
       scheduling: ctx.writer.resting(live),
@@ -34,8 +34,7 @@ export async function pauseNode(ctx: RunContext, live: NodeExecution): Promise<v
       ],
     },
   )
-  live.markStored()
-  ctx.writer.run.requests = [...ctx.writer.run.requests, ...requests]
+  if (written === 'written') live.markStored()
 }
 
 export async function completeNode(

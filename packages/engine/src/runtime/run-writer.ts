@@ -102,9 +102,7 @@ export class RunWriter {
       this.run = {
         ...run,
         ...next,
-        requests: parts.closeOpenRequests
-          ? run.requests.map((r) => (r.status === 'open' ? { ...r, status: 'closed' } : r))
-          : run.requests,
+        requests: requestsAfter(run.requests, checkpoint),
         rowVersion: run.rowVersion + 1,
         lease: lease && until ? { owner: lease.owner, until } : null,
         wakeAt:
@@ -155,4 +153,18 @@ export class RunWriter {
     if (run.rowVersion !== this.run.rowVersion) this.#dropProgress()
     this.run = run
   }
+}
+
+/** The run's requests as a written checkpoint leaves them: answered, expired, closed, or new. */
+function requestsAfter(requests: StoredRequest[], cp: Checkpoint): StoredRequest[] {
+  const at = cp.run.updatedAt
+  const resolved = requests.map((r) => {
+    if (r.status !== 'open') return r
+    if (cp.closeOpenRequests) return { ...r, status: 'closed' as const }
+    const answer = cp.answers.find(
+      (a) => a.requestId === r.requestId && a.nodeId === r.nodeId && a.visit === r.visit,
+    )
+    return answer ? { ...r, status: answer.status, answer: answer.answer, answeredAt: at } : r
+  })
+  return cp.newRequests.length > 0 ? [...resolved, ...cp.newRequests] : resolved
 }
