@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createHoldpoint } from '../src/index.js'
+import { createHoldpoint, HoldpointError } from '../src/index.js'
 import { pgliteStore } from '../src/pglite.js'
 import { postgresStore } from '../src/postgres.js'
 import { newEvent } from '../src/history/run-event.js'
@@ -153,6 +153,22 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
         draft: `Draft for ${topics[i]}`,
         note,
       })
+    }
+  })
+
+  it('lets writes submitted before close reach the database, and refuses later ones', async () => {
+    const store = await stores.fresh(kind)
+    const runs = await pausedRuns(store, 12)
+    const writes = runs.map((run) => store.checkpoint(noting(run, 'before close')))
+    const closing = store.close()
+    expect(await Promise.all(writes)).toEqual(runs.map(() => true))
+    await closing
+    const late = await store.checkpoint(noting(runs[0] as StoredRun, 'late')).catch((e) => e)
+    expect(HoldpointError.is(late, 'STORE_CLOSED')).toBe(true)
+    if (kind === 'postgres') {
+      const reader = await stores.fresh(kind)
+      const stored = await Promise.all(runs.map((run) => reader.loadRun(run.id)))
+      expect(stored.map((run) => run?.state.note)).toEqual(runs.map(() => 'before close'))
     }
   })
 

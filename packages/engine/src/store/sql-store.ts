@@ -129,16 +129,19 @@ export class SqlStore implements Store {
     if (current < LATEST_SCHEMA_VERSION) throw new SchemaTooOldError(current, LATEST_SCHEMA_VERSION)
   }
 
-  createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void> {
+  async createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void> {
+    if (this.#closed) throw new StoreClosedError()
     return this.#batches.create.submit(newRunItem(run, events))
   }
 
   async loadRun(runId: string): Promise<StoredRun | undefined> {
+    if (this.#closed) throw new StoreClosedError()
     if (!uuidPattern.test(runId)) return undefined
     return this.#batches.load.submit(runIdItem(runId))
   }
 
-  checkpoint(cp: Checkpoint): Promise<boolean> {
+  async checkpoint(cp: Checkpoint): Promise<boolean> {
+    if (this.#closed) throw new StoreClosedError()
     return this.#batches.checkpoint.submit(checkpointItem(cp))
   }
 
@@ -307,9 +310,11 @@ export class SqlStore implements Store {
     return pruneRuns(this.#db, filter)
   }
 
+  /** Refuses new work, lets every write already submitted reach the database, then disconnects. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    await Promise.all(Object.values(this.#batches).map((batcher) => batcher.drain()))
     await this.#onClose()
   }
 }

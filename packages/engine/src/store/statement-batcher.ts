@@ -40,10 +40,18 @@ export class StatementBatcher<T, R> {
   #queue: Array<Pending<T, R>> = []
   #inFlight = 0
   #scheduled = false
+  #drained: Array<() => void> = []
 
   constructor(send: SendBatch<T, R>, limits: BatchLimits<T>) {
     this.#send = send
     this.#limits = limits
+  }
+
+  /** Resolves once every item submitted so far has been sent and its statement has returned. */
+  async drain(): Promise<void> {
+    while (this.#queue.length > 0 || this.#inFlight > 0 || this.#scheduled) {
+      await new Promise<void>((resolve) => this.#drained.push(resolve))
+    }
   }
 
   submit(item: T): Promise<R> {
@@ -68,6 +76,9 @@ export class StatementBatcher<T, R> {
       void this.#run(batch).finally(() => {
         this.#inFlight--
         this.#pump()
+        if (this.#inFlight === 0 && this.#queue.length === 0) {
+          for (const resolve of this.#drained.splice(0)) resolve()
+        }
       })
     }
   }
