@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { print } from './format.js'
 
 /** A command line the CLI cannot make sense of; printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
@@ -39,78 +40,15 @@ export function parseCommand<const O extends Options>(
   }
 }
 
-/** The options shared by the commands that open the project's store. */
-export const storeOptions = {
-  config: { type: 'string' },
-  'database-url': { type: 'string' },
-  'data-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-/** The help text of `storeOptions`. */
-export const storeOptionsUsage = `Store options:
-  --config PATH         the config (default: ./holdpoint.config.{ts,mts,js,mjs})
-  --database-url URL    use Postgres at URL
-  --data-dir DIR        use the embedded PGlite store in DIR
-Without either, the config's databaseUrl, else its dataDir, else ./.holdpoint.`
-
-/** Where a command should find its config and store, as given on the command line. */
-export interface StoreFlags {
-  config?: string
-  databaseUrl?: string
-  dataDir?: string
-}
-
 /**
- * Picks the store flags out of parsed values.
+ * Answers `--help`: prints the command's usage on stdout and returns the exit code, 0.
  *
  * @example
  * ```ts
- * const flags = storeFlags(parseCommand(argv, storeOptions, usage).values)
+ * if (values.help) return printHelp(usage)
  * ```
  */
-export function storeFlags(values: {
-  config?: string | boolean
-  'database-url'?: string | boolean
-  'data-dir'?: string | boolean
-}): StoreFlags {
-  const flags: StoreFlags = {}
-  if (typeof values.config === 'string') flags.config = values.config
-  if (typeof values['database-url'] === 'string') flags.databaseUrl = values['database-url']
-  if (typeof values['data-dir'] === 'string') flags.dataDir = values['data-dir']
-  return flags
-}
-
-/**
- * Parses a positive integer option, or throws a `UsageError`.
- *
- * @example
- * ```ts
- * positiveInteger('--limit', '20', usage) // 20
- * ```
- */
-export function positiveInteger(name: string, value: string, usage: string): number {
-  return integerAtLeast(name, value, 1, usage)
-}
-
-/**
- * Parses an integer option of at least `min`, or throws a `UsageError`.
- *
- * @example
- * ```ts
- * integerAtLeast('--lease-ms', '5000', 100, usage) // 5000
- * ```
- */
-export function integerAtLeast(name: string, value: string, min: number, usage: string): number {
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    const wanted =
-      min === 1
-        ? 'a positive integer'
-        : min === 0
-          ? 'a non-negative integer'
-          : `an integer of at least ${min}`
-    throw new UsageError(`${name} must be ${wanted}, got "${value}".`, usage)
-  }
-  return n
+export function printHelp(usage: string): number {
+  print(usage)
+  return 0
 }

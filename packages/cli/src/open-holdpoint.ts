@@ -2,22 +2,23 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createHoldpoint, type Holdpoint } from 'holdpoint'
 import type { SqlStore } from 'holdpoint/pglite'
-import type { StoreFlags } from './args.js'
 import { CliError } from './cli-error.js'
 import type { HoldpointConfig } from './config.js'
 import { configFileNames, findConfig, loadConfig } from './load-config.js'
+import type { StoreFlags } from './store-options.js'
 
 /** Which store a command uses. */
 export type StoreChoice = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string }
 
-/** The project as a command sees it: config, store and a Holdpoint over both. */
-export interface OpenedProject {
-  hp: Holdpoint
-  store: SqlStore
-  where: StoreChoice
-  /** The config file, when one was found. */
-  configPath: string | undefined
+/** The project before anything is opened: its config, when there is one, and its store. */
+export interface LocatedProject {
   config: HoldpointConfig | undefined
+  where: StoreChoice
+}
+
+/** The project as a command sees it: config, store and a Holdpoint over the store. */
+export interface OpenedProject extends LocatedProject {
+  hp: Holdpoint
 }
 
 /**
@@ -61,10 +62,40 @@ export async function openStore(
   return postgresStore({ connectionString: where.url, maxConnections: options.maxConnections ?? 2 })
 }
 
-/** How `openProject` should open the project. */
-export interface OpenOptions {
+/** How `locateProject` should find the project. */
+export interface LocateOptions {
   /** Fail without a config file. */
   needsConfig: boolean
+}
+
+/**
+ * Finds and loads the project's config (required when `needsConfig`) and chooses its store,
+ * without opening it.
+ *
+ * @example
+ * ```ts
+ * const { where } = await locateProject({}, process.cwd(), { needsConfig: false })
+ * const store = await openStore(where)
+ * ```
+ */
+export async function locateProject(
+  flags: StoreFlags,
+  cwd: string,
+  options: LocateOptions,
+): Promise<LocatedProject> {
+  const configPath = findConfig(cwd, flags.config)
+  if (configPath === undefined && options.needsConfig) {
+    throw new CliError(
+      `No ${configFileNames.join(', ')} in ${cwd}; pass --config PATH. ` +
+        'The config lists the workflows this command loads runs of.',
+    )
+  }
+  const config = configPath === undefined ? undefined : (await loadConfig(configPath)).config
+  return { config, where: chooseStore(flags, config, cwd) }
+}
+
+/** How `openProject` should open the project. */
+export interface OpenOptions extends LocateOptions {
   /** Fail when the embedded store was never created, instead of creating an empty one. */
   mustExist: boolean
   /** `createHoldpoint({ leaseMs })`; the engine's default when absent. */
@@ -74,9 +105,9 @@ export interface OpenOptions {
 }
 
 /**
- * Loads the project's config (required when `needsConfig`), opens its store and registers its
- * workflows. With `mustExist`, an embedded store that was never created is an error rather than
- * a new empty database. Close `hp` when done.
+ * Locates the project (see `locateProject`), opens its store and registers its workflows. With
+ * `mustExist`, an embedded store that was never created is an error rather than a new empty
+ * database. Close `hp` when done.
  *
  * @example
  * ```ts
@@ -89,15 +120,7 @@ export async function openProject(
   cwd: string,
   options: OpenOptions,
 ): Promise<OpenedProject> {
-  const configPath = findConfig(cwd, flags.config)
-  if (configPath === undefined && options.needsConfig) {
-    throw new CliError(
-      `No ${configFileNames.join(', ')} in ${cwd}; pass --config PATH. ` +
-        'The config lists the workflows this command loads runs of.',
-    )
-  }
-  const config = configPath === undefined ? undefined : (await loadConfig(configPath)).config
-  const where = chooseStore(flags, config, cwd)
+  const { config, where } = await locateProject(flags, cwd, options)
   if (options.mustExist && where.kind === 'pglite' && !existsSync(where.dataDir)) {
     throw new CliError(
       `No Holdpoint database at ${where.dataDir}. Start a run there first, or pass --database-url or --data-dir.`,
@@ -109,7 +132,7 @@ export async function openProject(
     store,
     leaseMs: options.leaseMs,
   })
-  return { hp, store, where, configPath, config }
+  return { hp, where, config }
 }
 
 /**

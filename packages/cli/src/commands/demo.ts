@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createHoldpoint } from 'holdpoint'
 import { pgliteStore } from 'holdpoint/pglite'
-import { parseCommand, UsageError } from '../args.js'
+import { parseCommand, printHelp, UsageError } from '../args.js'
 import { CliError } from '../cli-error.js'
 import { indented, print, stylist, type Stylist } from '../format.js'
 import { formatRequests } from '../format-run.js'
+import { rejectExtraArguments } from '../option-checks.js'
 import { approvalWorkflow } from '../demo/approval-workflow.js'
 import { narrator, type ProbeCounts } from '../demo/narrate.js'
 import { countsTable } from '../demo/report.js'
@@ -45,13 +46,8 @@ const options = {
  */
 export async function demoCommand(argv: readonly string[], cwd = process.cwd()): Promise<number> {
   const { values, positionals } = parseCommand(argv, options, demoUsage)
-  if (values.help) {
-    print(demoUsage)
-    return 0
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}".`, demoUsage)
-  }
+  if (values.help) return printHelp(demoUsage)
+  rejectExtraArguments(positionals, demoUsage)
   const choice = values.answer
   if (choice !== undefined && choice !== 'approve' && choice !== 'reject') {
     throw new UsageError(`--answer must be approve or reject, got "${choice}".`, demoUsage)

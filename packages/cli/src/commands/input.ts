@@ -1,8 +1,9 @@
 import type { JsonValue } from 'holdpoint'
-import { parseCommand, storeFlags, storeOptions, storeOptionsUsage, UsageError } from '../args.js'
+import { parseCommand, printHelp, UsageError } from '../args.js'
 import { print, stylist } from '../format.js'
 import { formatOutcome } from '../format-run.js'
 import { openProject } from '../open-holdpoint.js'
+import { storeFlags, storeOptions, storeOptionsUsage } from '../store-options.js'
 
 /** Usage of `holdpoint input`. */
 export const inputUsage = `Usage: holdpoint input <run-id> <request-id>=<json> [<request-id>=<json>…] [--json]
@@ -58,10 +59,7 @@ export function parseAnswers(pairs: readonly string[]): Record<string, JsonValue
 export async function inputCommand(argv: readonly string[], cwd = process.cwd()): Promise<number> {
   const options = { ...storeOptions, json: { type: 'boolean' } } as const
   const { values, positionals } = parseCommand(argv, options, inputUsage)
-  if (values.help) {
-    print(inputUsage)
-    return 0
-  }
+  if (values.help) return printHelp(inputUsage)
   const [runId, ...pairs] = positionals
   if (runId === undefined) throw new UsageError('input needs a run id.', inputUsage)
   if (pairs.length === 0) {

@@ -1,8 +1,9 @@
 import { LATEST_SCHEMA_VERSION, migrate } from 'holdpoint'
-import { parseCommand, storeFlags, storeOptions, storeOptionsUsage, UsageError } from '../args.js'
+import { parseCommand, printHelp } from '../args.js'
 import { print, stylist } from '../format.js'
-import { chooseStore, describeStore, openStore } from '../open-holdpoint.js'
-import { findConfig, loadConfig } from '../load-config.js'
+import { describeStore, locateProject, openStore } from '../open-holdpoint.js'
+import { rejectExtraArguments } from '../option-checks.js'
+import { storeFlags, storeOptions, storeOptionsUsage } from '../store-options.js'
 
 /** Usage of `holdpoint migrate`. */
 export const migrateUsage = `Usage: holdpoint migrate [--database-url URL | --data-dir DIR] [--config PATH]
@@ -25,17 +26,9 @@ export async function migrateCommand(
   cwd = process.cwd(),
 ): Promise<number> {
   const { values, positionals } = parseCommand(argv, storeOptions, migrateUsage)
-  if (values.help) {
-    print(migrateUsage)
-    return 0
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}".`, migrateUsage)
-  }
-  const flags = storeFlags(values)
-  const configPath = findConfig(cwd, flags.config)
-  const config = configPath === undefined ? undefined : (await loadConfig(configPath)).config
-  const where = chooseStore(flags, config, cwd)
+  if (values.help) return printHelp(migrateUsage)
+  rejectExtraArguments(positionals, migrateUsage)
+  const { where } = await locateProject(storeFlags(values), cwd, { needsConfig: false })
   const store = await openStore(where)
   try {
     const applied = await migrate(store.db)

@@ -1,8 +1,10 @@
-import { integerAtLeast, parseCommand, storeFlags, storeOptions, UsageError } from '../args.js'
+import { parseCommand, printHelp, UsageError } from '../args.js'
 import { formatEventLine } from '../format-event.js'
 import { print } from '../format.js'
 import { openProject } from '../open-holdpoint.js'
+import { integerOption, rejectExtraArguments } from '../option-checks.js'
 import { firstSignal } from '../signals.js'
+import { storeFlags, storeOptions } from '../store-options.js'
 import { runsUsage } from './runs.js'
 
 const watchOptions = {
@@ -22,15 +24,11 @@ const watchOptions = {
  */
 export async function watchRun(argv: readonly string[], cwd: string): Promise<number> {
   const { values, positionals } = parseCommand(argv, watchOptions, runsUsage)
-  if (values.help) {
-    print(runsUsage)
-    return 0
-  }
+  if (values.help) return printHelp(runsUsage)
   const [runId, ...extra] = positionals
   if (runId === undefined) throw new UsageError('runs watch needs a run id.', runsUsage)
-  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`, runsUsage)
-  const after =
-    values.after === undefined ? 0 : integerAtLeast('--after', values.after, 0, runsUsage)
+  rejectExtraArguments(extra, runsUsage)
+  const after = integerOption(values, 'after', { min: 0, default: 0 }, runsUsage)
 
   const { hp } = await openProject(storeFlags(values), cwd, { needsConfig: false, mustExist: true })
   const stop = new AbortController()

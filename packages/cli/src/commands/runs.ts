@@ -1,16 +1,11 @@
 import { isWorkflowStatus, type ListOptions, type RunEvent, type WorkflowStatus } from 'holdpoint'
-import {
-  positiveInteger,
-  parseCommand,
-  storeFlags,
-  storeOptions,
-  storeOptionsUsage,
-  UsageError,
-} from '../args.js'
+import { parseCommand, printHelp, UsageError } from '../args.js'
 import { age, indented, json, print, stylist, table, timestamp } from '../format.js'
 import { eventDetails } from '../format-event.js'
 import { formatRequests, formatStatus } from '../format-run.js'
 import { openProject } from '../open-holdpoint.js'
+import { integerOption, rejectExtraArguments } from '../option-checks.js'
+import { storeFlags, storeOptions, storeOptionsUsage } from '../store-options.js'
 import { watchRun } from './runs-watch.js'
 
 /** Usage of `holdpoint runs`. */
@@ -53,8 +48,7 @@ export async function runsCommand(argv: readonly string[], cwd = process.cwd()):
     case '--help':
     case '-h':
     case 'help':
-      print(runsUsage)
-      return 0
+      return printHelp(runsUsage)
     default:
       throw new UsageError(`Unknown subcommand "runs ${sub}".`, runsUsage)
   }
@@ -70,17 +64,12 @@ const listOptions = {
 
 async function listRuns(argv: readonly string[], cwd: string): Promise<number> {
   const { values, positionals } = parseCommand(argv, listOptions, runsUsage)
-  if (values.help) {
-    print(runsUsage)
-    return 0
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}".`, runsUsage)
-  }
+  if (values.help) return printHelp(runsUsage)
+  rejectExtraArguments(positionals, runsUsage)
   const filter: ListOptions = {}
   if (values.status !== undefined) filter.status = parseStatuses(values.status)
   if (values.workflow !== undefined) filter.workflow = values.workflow
-  if (values.limit !== undefined) filter.limit = positiveInteger('--limit', values.limit, runsUsage)
+  filter.limit = integerOption(values, 'limit', { min: 1 }, runsUsage)
 
   const { hp } = await openProject(storeFlags(values), cwd, { needsConfig: false, mustExist: true })
   try {
@@ -131,13 +120,10 @@ const showOptions = { ...storeOptions, json: { type: 'boolean' } } as const
 
 async function showRun(argv: readonly string[], cwd: string): Promise<number> {
   const { values, positionals } = parseCommand(argv, showOptions, runsUsage)
-  if (values.help) {
-    print(runsUsage)
-    return 0
-  }
+  if (values.help) return printHelp(runsUsage)
   const [runId, ...extra] = positionals
   if (runId === undefined) throw new UsageError('runs show needs a run id.', runsUsage)
-  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`, runsUsage)
+  rejectExtraArguments(extra, runsUsage)
 
   const { hp } = await openProject(storeFlags(values), cwd, { needsConfig: true, mustExist: true })
   try {

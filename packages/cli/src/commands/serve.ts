@@ -1,18 +1,11 @@
 import type { ApiKey, RunningServer } from '@holdpoint/server'
-import {
-  integerAtLeast,
-  parseCommand,
-  positiveInteger,
-  storeFlags,
-  storeOptions,
-  storeOptionsUsage,
-  UsageError,
-} from '../args.js'
+import { parseCommand, printHelp, UsageError } from '../args.js'
 import { CliError } from '../cli-error.js'
 import type { ServerConfig } from '../config.js'
-import { print } from '../format.js'
 import { describeStore, openProject } from '../open-holdpoint.js'
+import { integerOption, rejectExtraArguments } from '../option-checks.js'
 import { firstSignal } from '../signals.js'
+import { storeFlags, storeOptions, storeOptionsUsage } from '../store-options.js'
 
 /** Usage of `holdpoint serve`. */
 export const serveUsage = `Usage: holdpoint serve [--port N] [--host HOST] [--worker] [--concurrency N]
@@ -60,17 +53,9 @@ const options = {
  */
 export async function serveCommand(argv: readonly string[], cwd = process.cwd()): Promise<number> {
   const { values, positionals } = parseCommand(argv, options, serveUsage)
-  if (values.help) {
-    print(serveUsage)
-    return 0
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}".`, serveUsage)
-  }
-  const concurrency =
-    values.concurrency === undefined
-      ? 4
-      : positiveInteger('--concurrency', values.concurrency, serveUsage)
+  if (values.help) return printHelp(serveUsage)
+  rejectExtraArguments(positionals, serveUsage)
+  const concurrency = integerOption(values, 'concurrency', { min: 1, default: 4 }, serveUsage)
   // Loaded here, not at the top: the other commands never need the server's dependencies.
   const server = await import('@holdpoint/server')
   const { hp, where, config } = await openProject(storeFlags(values), cwd, {
@@ -84,10 +69,13 @@ export async function serveCommand(argv: readonly string[], cwd = process.cwd())
   const logger = server.createLogger()
   try {
     keys = apiKeys(settings, server.parseApiKeys)
-    const port =
-      values.port === undefined
-        ? (settings.port ?? 8787)
-        : integerAtLeast('--port', values.port, 0, serveUsage)
+    const port = integerOption(
+      values,
+      'port',
+      { min: 0, default: settings.port ?? 8787 },
+      serveUsage,
+    )
+    // Checked after the default, so that the config's server.port is held to the limit too.
     if (port > 65_535)
       throw new UsageError(`--port must be at most 65535, got ${port}.`, serveUsage)
     const secret = settings.answerLinkSecret ?? envSecret()

@@ -1,16 +1,9 @@
 import type { Worker, WorkerStats } from 'holdpoint'
-import {
-  integerAtLeast,
-  parseCommand,
-  positiveInteger,
-  storeFlags,
-  storeOptions,
-  storeOptionsUsage,
-  UsageError,
-} from '../args.js'
-import { print } from '../format.js'
+import { parseCommand, printHelp } from '../args.js'
 import { describeStore, openProject } from '../open-holdpoint.js'
+import { integerOption, rejectExtraArguments } from '../option-checks.js'
 import { firstSignal } from '../signals.js'
+import { storeFlags, storeOptions, storeOptionsUsage } from '../store-options.js'
 import { describeError, workerLog } from '../worker-log.js'
 
 /** Usage of `holdpoint worker`. */
@@ -54,9 +47,6 @@ const options = {
   'grace-ms': { type: 'string' },
 } as const
 
-/** Passed to the engine explicitly, so that the startup line shows what is in force. */
-const defaults = { concurrency: 4, pollMs: 1000, leaseMs: 30_000, graceMs: 30_000 }
-
 /**
  * `holdpoint worker`: runs a worker over the project's store until SIGTERM or SIGINT, then
  * drains it and exits 0.
@@ -68,25 +58,13 @@ const defaults = { concurrency: 4, pollMs: 1000, leaseMs: 30_000, graceMs: 30_00
  */
 export async function workerCommand(argv: readonly string[], cwd = process.cwd()): Promise<number> {
   const { values, positionals } = parseCommand(argv, options, workerUsage)
-  if (values.help) {
-    print(workerUsage)
-    return 0
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}".`, workerUsage)
-  }
-  const concurrency =
-    optional(values.concurrency, (v) => positiveInteger('--concurrency', v, workerUsage)) ??
-    defaults.concurrency
-  const pollMs =
-    optional(values['poll-ms'], (v) => positiveInteger('--poll-ms', v, workerUsage)) ??
-    defaults.pollMs
-  const leaseMs =
-    optional(values['lease-ms'], (v) => integerAtLeast('--lease-ms', v, 100, workerUsage)) ??
-    defaults.leaseMs
-  const graceMs =
-    optional(values['grace-ms'], (v) => integerAtLeast('--grace-ms', v, 0, workerUsage)) ??
-    defaults.graceMs
+  if (values.help) return printHelp(workerUsage)
+  rejectExtraArguments(positionals, workerUsage)
+  // Defaults go to the engine explicitly, so that the startup line shows what is in force.
+  const concurrency = integerOption(values, 'concurrency', { min: 1, default: 4 }, workerUsage)
+  const pollMs = integerOption(values, 'poll-ms', { min: 1, default: 1000 }, workerUsage)
+  const leaseMs = integerOption(values, 'lease-ms', { min: 100, default: 30_000 }, workerUsage)
+  const graceMs = integerOption(values, 'grace-ms', { min: 0, default: 30_000 }, workerUsage)
 
   const log = workerLog(process.stderr)
   const { hp, where } = await openProject(storeFlags(values), cwd, {
@@ -143,8 +121,4 @@ export async function workerCommand(argv: readonly string[], cwd = process.cwd()
 /** Runs claimed and not yet halted or failed. */
 function inFlight(stats: WorkerStats): number {
   return stats.claimed - stats.halted - stats.errors
-}
-
-function optional<T>(value: string | undefined, parse: (value: string) => T): T | undefined {
-  return value === undefined ? undefined : parse(value)
 }
