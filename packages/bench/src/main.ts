@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseBenchArgs, USAGE, type Phase } from './args.js'
-import { runRepetition, type PhaseMeasure } from './phases.js'
+import type { PhaseMeasure } from './measure-phase.js'
+import { runRepetition } from './phases.js'
 import { holdpointVersion, reportLine } from './report.js'
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`)

@@ -6,8 +6,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { createBenchHoldpoint, executions } from './approval-workflow.js'
 import { openStore, type Target } from './database.js'
-import { describe, startRuns } from './phase-start.js'
+import { startRuns } from './phase-start.js'
 import { resumeRuns } from './phase-resume.js'
+import { describe } from './timed-calls.js'
 import { verifyCompleted, verifyPaused } from './verify.js'
 
 /** What a phase process is told to do. */

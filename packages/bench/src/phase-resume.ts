@@ -1,44 +1,34 @@
 import { ANSWER, APPROVE, expectedOutput, type BenchHoldpoint } from './approval-workflow.js'
-import { forEachConcurrently } from './concurrency.js'
-import { describe } from './phase-start.js'
+import { timeCalls, type TimedCalls } from './timed-calls.js'
 import { sameOutput } from './verify.js'
-
-/** What resuming the paused runs took. */
-export interface ResumeOutcome {
-  /** Per run, deliver → durably completed, in milliseconds (failed runs excluded). */
-  latenciesMs: number[]
-  wallMs: number
-  failures: string[]
-}
 
 /**
  * Phase B's work: delivers the answer to every run by run id and request key, at most `c` at a
  * time. A delivery is `hp.load(runId)` then `run({ approve: … })`; `run()` resolves after the
- * completing checkpoint committed, and the result it returns is the one stored.
+ * completing checkpoint committed, and the result it returns is the one stored. Latencies:
+ * deliver → durably completed.
  */
-export async function resumeRuns(
+export function resumeRuns(
   hp: BenchHoldpoint,
   runIds: readonly string[],
   c: number,
-): Promise<ResumeOutcome> {
-  const latenciesMs: number[] = []
-  const failures: string[] = []
-  const begin = performance.now()
-  await forEachConcurrently(runIds.length, c, async (i) => {
-    const runId = runIds[i] as string
-    if (runId === '') return // its start failed, and was reported then
-    const t0 = performance.now()
-    try {
+): Promise<TimedCalls> {
+  const runIdOf = (i: number): string => runIds[i] as string
+  return timeCalls(
+    {
+      count: runIds.length,
+      c,
+      label: (i) => `resume ${runIdOf(i)}`,
+      skip: (i) => runIdOf(i) === '', // its start failed, and was reported then
+    },
+    async (i) => {
+      const runId = runIdOf(i)
       const engine = await hp.load(runId)
       const state = await engine.run({ [APPROVE]: ANSWER })
       if (state.status !== 'completed') throw new Error(`run ${runId} is ${state.status}`)
       if (!sameOutput(state.output, expectedOutput(i))) {
         throw new Error(`run ${runId} ended with ${JSON.stringify(state.output)}`)
       }
-      latenciesMs.push(performance.now() - t0)
-    } catch (error) {
-      failures.push(`resume ${runId}: ${describe(error)}`)
-    }
-  })
-  return { latenciesMs, wallMs: performance.now() - begin, failures }
+    },
+  )
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Phase, StoreKind } from './args.js'
-import type { PhaseMeasure } from './phases.js'
+import type { PhaseMeasure } from './measure-phase.js'
 import { median, round } from './stats.js'
 
 /** One line of the report: the fields BENCH_SPEC.md asks for, then a few more. */

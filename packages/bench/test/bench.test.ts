@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
 import { addProfile, formatSummary, packageOf, type SelfTimes } from '../src/profile-summary.js'
 import { median, percentile } from '../src/stats.js'
+import { timeCalls } from '../src/timed-calls.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -81,6 +82,23 @@ describe('stats', () => {
     expect(percentile([7], 99)).toBe(7)
     expect(median([3, 1, 2])).toBe(2)
     expect(median([4, 1, 2, 3])).toBe(2.5)
+  })
+})
+
+describe('timed calls', () => {
+  it('times the calls that return, names the ones that throw and leaves skipped ones out', async () => {
+    const made: number[] = []
+    const timed = await timeCalls(
+      { count: 4, c: 2, label: (i) => `call ${i}`, skip: (i) => i === 3 },
+      async (i) => {
+        made.push(i)
+        if (i === 1) throw new Error('refused')
+      },
+    )
+    expect(made.sort()).toEqual([0, 1, 2])
+    expect(timed.latenciesMs).toHaveLength(2)
+    expect(timed.failures).toEqual(['call 1: Error: refused'])
+    expect(timed.wallMs).toBeGreaterThanOrEqual(Math.max(...timed.latenciesMs))
   })
 })
 
