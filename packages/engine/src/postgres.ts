@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { InvalidArgumentError } from './errors.js'
 import { parseMaxBatchSize } from './option-checks.js'
 import { guard, guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
@@ -7,8 +8,15 @@ import type { Statement } from './store/statement.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
 
 /** Options of `postgresStore`: a connection string, or a pool you own. */
-export type PostgresStoreOptions = SqlStoreOptions &
-  (
+export type PostgresStoreOptions = SqlStoreOptions & {
+  /**
+   * Send the hot statements as named prepared statements (default), parsed and planned once per
+   * connection. Turn off behind a pooler that hands each transaction another server connection
+   * without tracking prepared statements (PgBouncer in `transaction` mode before 1.21, or without
+   * `max_prepared_statements`): every statement is then parsed and planned anew.
+   */
+  preparedStatements?: boolean
+} & (
     | {
         /** For example `postgres://user@host:5432/db`. */
         connectionString: string
@@ -36,6 +44,10 @@ export type PostgresStoreOptions = SqlStoreOptions &
  */
 export function postgresStore(options: PostgresStoreOptions): SqlStore {
   parseMaxBatchSize(options.maxBatchSize) // refused before a connection is made
+  const prepared = options.preparedStatements ?? true
+  if (typeof prepared !== 'boolean') {
+    throw new InvalidArgumentError('preparedStatements', 'true or false')
+  }
   const owned = !('pool' in options)
   const pool =
     'pool' in options
@@ -63,7 +75,7 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
       execute: async <R>(statement: Statement, values: readonly string[]) => {
         const result = await pool
           .query<R & pg.QueryResultRow>({
-            name: statement.name,
+            ...(prepared ? { name: statement.name } : {}),
             text: statement.text,
             values: [...values],
           })

@@ -21,4 +21,41 @@ describe('postgresStore', () => {
     expect(rows).toEqual([{ status: 'waiting_for_input' }])
     await pool.end()
   })
+
+  it.each([true, false])(
+    'prepares its statements on the connection only when asked to (preparedStatements: %s)',
+    async (preparedStatements) => {
+      // One connection, so the check below reads the session the store used.
+      const pool = new pg.Pool({ connectionString: (await stores.database()).url, max: 1 })
+      const store = postgresStore({ pool, preparedStatements })
+      const hp = createHoldpoint({ workflows: [approval], store })
+      const engine = await hp.start('approval', { topic: 'prepared' })
+      await engine.run()
+      await (await hp.load(engine.runId)).run({ approve: { approved: true, note: 'ok' } })
+      await hp.close()
+      const { rows } = await pool.query<{ name: string }>(
+        'SELECT name FROM pg_prepared_statements ORDER BY name',
+      )
+      expect(rows.map((r) => r.name)).toEqual(
+        preparedStatements
+          ? ['holdpoint_create_runs', 'holdpoint_load_runs', 'holdpoint_write_checkpoints']
+          : [],
+      )
+      const { rows: runs } = await pool.query<{ status: string }>(
+        'SELECT status FROM holdpoint.runs WHERE id = $1',
+        [engine.runId],
+      )
+      expect(runs).toEqual([{ status: 'completed' }])
+      await pool.end()
+    },
+  )
+
+  it('refuses a preparedStatements that is not a boolean', () => {
+    expect(() =>
+      postgresStore({
+        connectionString: 'postgres://nobody@127.0.0.1:1/none',
+        preparedStatements: 'no' as unknown as boolean,
+      }),
+    ).toThrow(/preparedStatements must be true or false/)
+  })
 })
