@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { createHoldpoint, HoldpointError } from '../src/index.js'
 import { pgliteStore } from '../src/pglite.js'
@@ -44,18 +45,19 @@ async function writingTransactions(store: Store, runIds: readonly string[]): Pro
   return Number(rows[0]?.n)
 }
 
+/** `count` runs of the approval workflow, paused at their request, as stored. */
+async function pausedRuns(store: Store, count: number): Promise<StoredRun[]> {
+  const hp = createHoldpoint({ workflows: [approval], store })
+  const engines = await Promise.all(
+    Array.from({ length: count }, (_, i) => hp.start('approval', { topic: `t${i}` })),
+  )
+  await Promise.all(engines.map((e) => e.run()))
+  const runs = await Promise.all(engines.map((e) => store.loadRun(e.runId)))
+  return runs.map((run) => run as StoredRun)
+}
+
 describe.each(storeKinds)('group commit (%s)', (kind) => {
   const stores = useStores()
-
-  async function pausedRuns(store: Store, count: number): Promise<StoredRun[]> {
-    const hp = createHoldpoint({ workflows: [approval], store })
-    const engines = await Promise.all(
-      Array.from({ length: count }, (_, i) => hp.start('approval', { topic: `t${i}` })),
-    )
-    await Promise.all(engines.map((e) => e.run()))
-    const runs = await Promise.all(engines.map((e) => store.loadRun(e.runId)))
-    return runs.map((run) => run as StoredRun)
-  }
 
   it('writes concurrent starts and checkpoints of many runs in far fewer transactions', async () => {
     const store = await stores.open(kind)
@@ -221,5 +223,31 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
     expect(results[1].status).toBe('rejected')
     expect((await store.loadRun(a.id))?.state.note).toBe('fine')
     expect((await store.loadRun(b.id))?.rowVersion).toBe(b.rowVersion)
+  })
+})
+
+describe('group commit on Postgres', () => {
+  const stores = useStores()
+
+  it('does not hold other runs back behind a write waiting on a lock', async () => {
+    const store = await stores.fresh('postgres')
+    const [held, free] = (await pausedRuns(store, 2)) as [StoredRun, StoredRun]
+    const locker = new pg.Client({ connectionString: (await stores.database()).url })
+    await locker.connect()
+    try {
+      await locker.query('BEGIN')
+      await locker.query('SELECT 1 FROM holdpoint.runs WHERE id = $1 FOR UPDATE', [held.id])
+      const waiting = store.checkpoint(noting(held, 'waited'))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const passed = await Promise.race([
+        store.checkpoint(noting(free, 'passed')),
+        new Promise((resolve) => setTimeout(() => resolve('held back'), 5000)),
+      ])
+      expect(passed).toBe(true)
+      await locker.query('COMMIT')
+      expect(await waiting).toBe(true)
+    } finally {
+      await locker.end()
+    }
   })
 })

@@ -9,7 +9,9 @@ interface Item {
 }
 
 /** A batcher over a fake statement that records every batch and returns when told to. */
-function recording(limits: { maxItems?: number; maxBytes?: number } = {}) {
+function recording(
+  limits: { maxItems?: number; maxBytes?: number; stallMs?: number; sharedKeys?: boolean } = {},
+) {
   const batches: string[][] = []
   const waiting: Array<() => void> = []
   let failWith: unknown
@@ -26,7 +28,10 @@ function recording(limits: { maxItems?: number; maxBytes?: number } = {}) {
       sizeOf: (item) => item.size ?? 1,
       maxItems: limits.maxItems ?? 64,
       maxBytes: limits.maxBytes ?? 1000,
-      maxInFlight: 1,
+      stallMs: limits.stallMs ?? 60_000,
+      maxOnWire: 3,
+      sharedKeys: limits.sharedKeys ?? false,
+      splitOn: (error) => error instanceof Error && error.message === 'bad item in batch',
     },
   )
   const settle = async (): Promise<void> => {
@@ -117,5 +122,75 @@ describe('statement batcher (group commit)', () => {
     for (const error of await Promise.all(results)) {
       expect(error).toBeInstanceOf(StoreUnavailableError)
     }
+  })
+
+  it('fails every item of a batch that failed for a reason no single item explains', async () => {
+    const { batcher, batches, settle, failWith } = recording()
+    failWith(new Error('cannot execute UPDATE in a read-only transaction'))
+    const results = ['a', 'b'].map((key) => batcher.submit({ key }).catch((e: unknown) => e))
+    await settle()
+    expect(batches).toEqual([['a', 'b']])
+    for (const error of await Promise.all(results)) {
+      expect((error as Error).message).toMatch(/read-only/)
+    }
+  })
+
+  it('lets items of other runs pass a batch held up on the wire, never items of its runs', async () => {
+    const { batcher, batches, settle } = recording({ stallMs: 30 })
+    const stuck = batcher.submit({ key: 'a' })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(batches).toEqual([['a']])
+    const later = [batcher.submit({ key: 'a' }), batcher.submit({ key: 'b' })]
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    // 'a' is still on the wire (nothing released it): 'b' went past it, the second 'a' waits.
+    expect(batches).toEqual([['a'], ['b']])
+    await settle()
+    expect(batches).toEqual([['a'], ['b'], ['a']])
+    expect(await Promise.all([stuck, ...later])).toEqual(['done a', 'done a', 'done b'])
+  })
+
+  it('lets reads of one key share a batch when keys are shared', async () => {
+    const { batcher, batches, settle } = recording({ sharedKeys: true })
+    const results = ['a', 'a', 'b'].map((key) => batcher.submit({ key }))
+    await settle()
+    expect(batches).toEqual([['a', 'a', 'b']])
+    expect(await Promise.all(results)).toEqual(['done a', 'done a', 'done b'])
+  })
+
+  it('drains: resolves once everything submitted has returned, also when it returned quickly', async () => {
+    let calls = 0
+    let second: Promise<string> | undefined
+    let drained: Promise<void> | undefined
+    const batcher: StatementBatcher<string, string> = new StatementBatcher(
+      async (items) => {
+        calls++
+        // Another write arrives, and a close starts draining, while the first is on the wire.
+        if (calls === 1) {
+          queueMicrotask(() => {
+            second = batcher.submit('b')
+            drained = batcher.drain()
+          })
+        }
+        for (let i = 0; i < 3; i++) await Promise.resolve()
+        return [...items]
+      },
+      {
+        keyOf: (item) => item,
+        sizeOf: () => 1,
+        maxItems: 64,
+        maxBytes: 1000,
+        stallMs: 60_000,
+        maxOnWire: 3,
+        splitOn: () => false,
+      },
+    )
+    const first = batcher.submit('a')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const outcome = await Promise.race([
+      Promise.all([first, second, drained]).then(() => 'drained'),
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 1000)),
+    ])
+    expect(outcome).toBe('drained')
+    expect(await batcher.drain()).toBeUndefined()
   })
 })

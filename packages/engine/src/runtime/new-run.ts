@@ -110,18 +110,13 @@ export async function insertRun(
 ): Promise<'created' | 'duplicate'> {
   return retryUnavailable(async () => {
     try {
-      await store.createRun({ ...run, ...scheduling, token: writeToken() }, events)
-      return 'created'
+      const created = await store.createRun({ ...run, ...scheduling, token: writeToken() }, events)
+      return created ? 'created' : 'duplicate'
     } catch (error) {
-      if (isDuplicateKey(error)) return 'duplicate'
       if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) {
         return 'duplicate'
       }
       throw error
     }
   })
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23505'
 }

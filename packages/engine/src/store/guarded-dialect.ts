@@ -12,7 +12,7 @@ const sqlState = /^[0-9A-Z]{5}$/
 // SQLSTATE classes and codes that mean the connection or server went away, not that the query was wrong.
 const unavailableStates = ['08', '57P01', '57P02', '57P03', '53300']
 const socketFailure =
-  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection is closed|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|Connection terminated|Query read timeout|connection is closed|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)/i
 
 /** True for errors that say the database could not be reached, rather than that a query failed. */
 export function isUnavailable(error: unknown): boolean {
@@ -22,6 +22,16 @@ export function isUnavailable(error: unknown): boolean {
     return unavailableStates.some((state) => code.startsWith(state))
   }
   return error instanceof Error && socketFailure.test(`${String(code ?? '')} ${error.message}`)
+}
+
+/**
+ * True for errors the database raised over a value it refused: bad data (SQLSTATE class 22), a
+ * constraint (23), a serialization failure or deadlock (40), a size limit (54). A statement
+ * shared by many writes that failed this way may have failed over one of them alone.
+ */
+export function failedOnAValue(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && sqlState.test(code) && /^(22|23|40|54)/.test(code)
 }
 
 /** Rethrows a connection failure as `StoreUnavailableError`, and any other error as it is. */

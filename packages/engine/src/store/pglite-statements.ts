@@ -2,6 +2,7 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import type { ExecuteStatement, Statement } from './statement.js'
 
 const DUPLICATE_PREPARED_STATEMENT = '42P05'
+const UNDEFINED_PREPARED_STATEMENT = '26000'
 
 /**
  * Prepared statements on PGlite. Its query API parses and plans every call anew, which for the
@@ -29,17 +30,28 @@ export function pglitePreparedStatements(db: Kysely<unknown>): ExecuteStatement 
     }
     return done
   }
-  return async <R>(statement: Statement, values: readonly string[]) => {
+  const execute = async <R>(statement: Statement, values: readonly string[]): Promise<R[]> => {
     await prepare(statement)
     const args = values.map(dollarQuoted).join(', ')
     const result = await db.executeQuery<R>(CompiledQuery.raw(`EXECUTE ${statement.name}(${args})`))
     return result.rows as R[]
+  }
+  return async <R>(statement: Statement, values: readonly string[]) => {
+    try {
+      return await execute<R>(statement, values)
+    } catch (error) {
+      // Deallocated behind this store's back (`DEALLOCATE ALL`, `DISCARD ALL`): prepare again.
+      if ((error as { code?: unknown }).code !== UNDEFINED_PREPARED_STATEMENT) throw error
+      prepared.delete(statement.name)
+      return execute<R>(statement, values)
+    }
   }
 }
 
 /** `text` as a literal that needs no escaping: `$tag$…$tag$` with a tag the text never contains. */
 export function dollarQuoted(text: string): string {
   let tag = 'hp'
-  while (text.includes(`$${tag}$`)) tag += '_'
+  // A text ending in `$hp` would close the quote early too, hence the added `$`.
+  while (`${text}$`.includes(`$${tag}$`)) tag += '_'
   return `$${tag}$${text}$${tag}$`
 }

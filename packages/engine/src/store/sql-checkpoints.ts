@@ -52,7 +52,7 @@ export const WRITE_CHECKPOINTS: Statement = {
     jsonb_to_recordset(c.answers) AS a(node text, visit int, request_id text, status text,
       answer jsonb)
   WHERE q.run_id = run.id AND q.node = a.node AND q.visit = a.visit
-    AND q.request_id = a.request_id
+    AND q.request_id = a.request_id AND NOT c.close_open
 ), closed AS (
   UPDATE holdpoint.requests AS q SET status = 'closed'
   FROM run JOIN c USING (id)

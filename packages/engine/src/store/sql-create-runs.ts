@@ -12,8 +12,9 @@ import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } fr
 import type { NewRun, NewRunEvent } from './store.js'
 
 /**
- * Any number of new runs, each with its first history row, in one statement. A duplicate id
- * fails the whole statement (the batcher then retries its items one by one).
+ * Any number of new runs, each with its first history row, in one statement. A run whose id
+ * exists already is left as it is and gets no history row; the statement returns the ids it
+ * inserted.
  */
 export const CREATE_RUNS: Statement = {
   name: 'holdpoint_create_runs',
@@ -28,6 +29,7 @@ export const CREATE_RUNS: Statement = {
     c.outputs, c.input -> 0, c.output, c.error, c.event_count,
     c.created_at, c.at, c.lease_owner, ${LEASE_UNTIL}, ${WAKE_AT}, c.token
   FROM c
+  ON CONFLICT (id) DO NOTHING
   RETURNING id, event_seq
 ), ${APPEND_HISTORY}
 SELECT run.id, CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke
@@ -52,11 +54,12 @@ export function newRunItem(run: NewRun, events: readonly NewRunEvent[]): BatchIt
   }
 }
 
-/** Inserts a batch of new runs. */
+/** Inserts a batch of new runs; for each, whether it was inserted (`false`: its id exists). */
 export async function createRuns(
   execute: ExecuteStatement,
   items: readonly BatchItem[],
-): Promise<void[]> {
-  await execute(CREATE_RUNS, [jsonArrayOf(items)])
-  return items.map(() => undefined)
+): Promise<boolean[]> {
+  const rows = await execute<{ id: string }>(CREATE_RUNS, [jsonArrayOf(items)])
+  const inserted = new Set(rows.map((row) => row.id))
+  return items.map((item) => inserted.has(item.key))
 }

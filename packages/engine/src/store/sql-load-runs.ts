@@ -37,9 +37,14 @@ export async function loadRuns(
 ): Promise<Array<StoredRun | undefined>> {
   const rows = await execute<RunRow>(LOAD_RUNS, [jsonArrayOf(items)])
   const byId = new Map(rows.map((row) => [row.id, row]))
+  const handedOut = new Set<string>()
   return items.map((item) => {
     const row = byId.get(item.key)
-    return row && storedRunOf(row)
+    if (!row) return undefined
+    // Loads of one run may share a batch; each caller gets objects of its own.
+    const run = storedRunOf(handedOut.has(item.key) ? structuredClone(row) : row)
+    handedOut.add(item.key)
+    return run
   })
 }
 

@@ -14,6 +14,7 @@ import { follow, listEvents } from './sql-history.js'
 import { loadRuns, runIdItem } from './sql-load-runs.js'
 import type { BatchItem, ExecuteStatement } from './statement.js'
 import { StatementBatcher } from './statement-batcher.js'
+import { failedOnAValue } from './guarded-dialect.js'
 import type {
   Checkpoint,
   NewRun,
@@ -69,7 +70,7 @@ export class SqlStore implements Store {
 
   readonly #listen: Listen
   readonly #batches: {
-    create: StatementBatcher<BatchItem, void>
+    create: StatementBatcher<BatchItem, boolean>
     load: StatementBatcher<BatchItem, StoredRun | undefined>
     checkpoint: StatementBatcher<BatchItem, boolean>
   }
@@ -95,12 +96,17 @@ export class SqlStore implements Store {
       maxItems: parseMaxBatchSize(options.maxBatchSize),
       maxBytes: MAX_BATCH_BYTES,
       // One batch of a kind at a time: measured fastest, since everything in flight meanwhile
-      // joins the next one (more in flight meant smaller batches and more commits).
-      maxInFlight: 1,
+      // joins the next one. Only a batch held up (a lock, a slow server) lets another pass.
+      stallMs: 20,
+      maxOnWire: 4,
+      splitOn: failedOnAValue,
     }
     this.#batches = {
       create: new StatementBatcher((items) => createRuns(execute, items), limits),
-      load: new StatementBatcher((items) => loadRuns(execute, items), limits),
+      load: new StatementBatcher((items) => loadRuns(execute, items), {
+        ...limits,
+        sharedKeys: true,
+      }),
       checkpoint: new StatementBatcher((items) => writeCheckpoints(execute, items), limits),
     }
   }
@@ -129,7 +135,7 @@ export class SqlStore implements Store {
     if (current < LATEST_SCHEMA_VERSION) throw new SchemaTooOldError(current, LATEST_SCHEMA_VERSION)
   }
 
-  async createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void> {
+  async createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<boolean> {
     if (this.#closed) throw new StoreClosedError()
     return this.#batches.create.submit(newRunItem(run, events))
   }

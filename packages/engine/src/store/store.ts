@@ -212,7 +212,8 @@ export interface Store {
   readonly kind: string
   /** Applies pending migrations (once per store object); refuses a newer schema. */
   ready(): Promise<void>
-  createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<void>
+  /** Inserts a new run with its first events; `false` when a run with its id exists (nothing written). */
+  createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<boolean>
   loadRun(runId: string): Promise<StoredRun | undefined>
   /** Writes the checkpoint; `false` when the run was no longer at the expected version. */
   checkpoint(checkpoint: Checkpoint): Promise<boolean>
