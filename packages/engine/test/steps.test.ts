@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 
@@ -75,6 +76,32 @@ describe.each(storeKinds)('memoized steps (%s)', (kind) => {
       [null, undefined, [null, 0, '']],
       [null, undefined, [null, 0, '']],
     ])
+  })
+
+  it('keeps a run output of null as null, and no output as none, when read back', async () => {
+    const outputs = defineWorkflow({
+      id: 'outputs',
+      version: 1,
+      input: z.object({ returns: z.enum(['null', 'nothing']) }),
+      start: 'end',
+      nodes: { end: ({ input }) => (input.returns === 'null' ? null : undefined) },
+    })
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [outputs], store })
+    const withNull = await hp.start('outputs', { returns: 'null' })
+    const withNothing = await hp.start('outputs', { returns: 'nothing' })
+    await withNull.run()
+    await withNothing.run()
+    const exported = await withNull.export()
+    const reloaded = await hp.load(withNull.runId)
+    expect(reloaded.executionState.status).toBe('completed')
+    expect(reloaded.executionState.output).toBeNull()
+    expect((await hp.load(withNothing.runId)).executionState.output).toBeUndefined()
+    const listed = await hp.list({ limit: 1000 })
+    expect(listed.find((r) => r.runId === withNull.runId)?.output).toBeNull()
+    expect(listed.find((r) => r.runId === withNothing.runId)?.output).toBeUndefined()
+    const copy = createHoldpoint({ workflows: [outputs], store: await stores.fresh('pglite') })
+    expect((await copy.import(exported)).executionState.output).toBeNull()
   })
 
   it('fails the node when a key is reused or a replay calls steps in another order', async () => {

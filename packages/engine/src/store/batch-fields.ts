@@ -11,7 +11,8 @@ export function runFields(run: RunFields, events: readonly NewRunEvent[]) {
     position: run.position,
     state: run.state,
     outputs: run.outputs,
-    output: run.output ?? null,
+    // Wrapped, since a JSON null in a recordset column reads as SQL NULL (no output).
+    output: run.output === undefined ? null : [run.output],
     error: run.error,
     at: run.updatedAt.toISOString(),
     // As text, so that history stores it exactly as written (a jsonb value would be re-spaced).

@@ -23,17 +23,22 @@ export interface StepRow {
   visit: number
   key: string
   seq: number
-  /** `[result]`, or `null` when the step returned nothing: see `stepResultSql`. */
+  /** `[result]`, or `null` when the step returned nothing: see `wrappedSql`. */
   result: [JsonValue] | null
 }
 
-export type RunRow = Selectable<Database['holdpoint.runs']> & {
+/** A run row as `RUN_COLUMNS_SQL` reads it. */
+export type RunColumns = Omit<Selectable<Database['holdpoint.runs']>, 'output'> & {
+  output: [JsonValue] | null
+}
+
+export type RunRow = RunColumns & {
   requests: RequestRow[]
   steps: StepRow[]
 }
 
 /** The columns of a run row that loads and exports share, by their names in code. */
-export function runFieldsOf(row: Selectable<Database['holdpoint.runs']>) {
+export function runFieldsOf(row: RunColumns) {
   return {
     id: row.id,
     workflowId: row.workflow,
@@ -45,7 +50,7 @@ export function runFieldsOf(row: Selectable<Database['holdpoint.runs']>) {
     state: row.state,
     outputs: row.outputs,
     input: row.input,
-    output: row.output ?? undefined,
+    output: unwrap(row.output),
     error: row.error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -75,22 +80,33 @@ export function toStep(row: StepRow): StoredStep {
     visit: row.visit,
     key: row.key,
     seq: row.seq,
-    result: row.result === null ? undefined : row.result[0],
+    result: unwrap(row.result),
   }
 }
 
 /**
- * A step's stored result as read: wrapped in an array, since a JSON `null` (the step returned
- * `null`) and SQL `NULL` (it returned nothing) both arrive as `null` once parsed.
+ * A jsonb column that may hold a JSON `null` (a step or a run that returned `null`) as well as
+ * SQL `NULL` (it returned nothing), read wrapped in an array: both arrive as `null` once parsed.
  */
-export function stepResultSql(column: string): string {
+export function wrappedSql(column: string): string {
   return `CASE WHEN ${column} IS NULL THEN NULL ELSE jsonb_build_array(${column}) END`
 }
+
+/** A value read with `wrappedSql`, unwrapped: `undefined` for SQL `NULL`. */
+export function unwrap(value: [JsonValue] | null): JsonValue | undefined {
+  return value === null ? undefined : value[0]
+}
+
+/** A run's columns as loads and exports read them, `output` wrapped (see `wrappedSql`). */
+export const RUN_COLUMNS_SQL = `r.id, r.workflow, r.version, r.status, r.node, r.visit,
+  r.position, r.state, r.outputs, r.input, ${wrappedSql('r.output')} AS output, r.error,
+  r.row_version, r.event_seq, r.created_at, r.updated_at, r.lease_owner, r.lease_until,
+  r.wake_at, r.write_token`
 
 /** A step row as one JSON object of `StepRow`'s shape, for aggregating a run's steps. */
 export function stepObjectSql(alias: string): string {
   return `jsonb_build_object('node', ${alias}.node, 'visit', ${alias}.visit, 'key', ${alias}.key,
-    'seq', ${alias}.seq, 'result', ${stepResultSql(`${alias}.result`)})`
+    'seq', ${alias}.seq, 'result', ${wrappedSql(`${alias}.result`)})`
 }
 
 export function requestRow(q: StoredRequest): Record<string, unknown> {

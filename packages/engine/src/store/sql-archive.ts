@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { RunEventType } from '../history/run-event.js'
 import type { JsonObject } from '../json.js'
 import {
+  RUN_COLUMNS_SQL,
   json,
   jsonOrNull,
   requestRow,
@@ -25,7 +26,7 @@ export async function exportRun(
   const { rows } = await sql<
     RunRow & { history: Array<{ last_seq: number; at: string; events: [string, JsonObject][] }> }
   >`
-    SELECT r.*,
+    SELECT ${sql.raw(RUN_COLUMNS_SQL)},
       (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
          FROM holdpoint.requests q WHERE q.run_id = r.id) AS requests,
       (SELECT coalesce(jsonb_agg(${sql.raw(stepObjectSql('s'))} ORDER BY s.node, s.visit, s.seq), '[]')
@@ -65,7 +66,7 @@ export async function importRun(
       VALUES (${record.id}, ${record.workflowId}, ${record.version}, ${record.status},
         ${record.nodeId}, ${record.visit}, ${json(record.position)}::jsonb,
         ${json(record.state)}::jsonb, ${json(record.outputs)}::jsonb, ${json(record.input)}::jsonb,
-        ${jsonOrNull(record.output)}::jsonb, ${jsonOrNull(record.error)}::jsonb, ${lastSeq},
+        ${record.output === undefined ? null : json(record.output)}::jsonb, ${jsonOrNull(record.error)}::jsonb, ${lastSeq},
         ${record.createdAt}, ${record.updatedAt}, ${schedulingValues(scheduling)})
       ON CONFLICT (id) DO NOTHING
       RETURNING id

@@ -27,7 +27,7 @@ export const WRITE_CHECKPOINTS: Statement = {
 ), run AS (
   UPDATE holdpoint.runs AS r SET
     status = c.status, node = c.node, visit = c.visit, position = c.position, state = c.state,
-    outputs = c.outputs, output = c.output, error = c.error, row_version = r.row_version + 1,
+    outputs = c.outputs, output = c.output -> 0, error = c.error, row_version = r.row_version + 1,
     event_seq = r.event_seq + c.event_count, updated_at = c.at,
     write_token = c.token, lease_owner = c.lease_owner, lease_until = ${LEASE_UNTIL},
     wake_at = ${WAKE_AT}

@@ -26,7 +26,7 @@ export const CREATE_RUNS: Statement = {
     outputs, input, output, error, event_seq, created_at, updated_at,
     lease_owner, lease_until, wake_at, write_token)
   SELECT c.id, c.workflow, c.version, c.status, c.node, c.visit, c.position, c.state,
-    c.outputs, c.input -> 0, c.output, c.error, c.event_count,
+    c.outputs, c.input -> 0, c.output -> 0, c.error, c.event_count,
     c.created_at, c.at, c.lease_owner, ${LEASE_UNTIL}, ${WAKE_AT}, c.token
   FROM c
   ON CONFLICT (id) DO NOTHING

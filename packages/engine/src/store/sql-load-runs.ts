@@ -1,4 +1,11 @@
-import { runFieldsOf, stepObjectSql, toRequest, toStep, type RunRow } from './rows.js'
+import {
+  RUN_COLUMNS_SQL,
+  runFieldsOf,
+  stepObjectSql,
+  toRequest,
+  toStep,
+  type RunRow,
+} from './rows.js'
 import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
 import type { StoredRun } from './store.js'
 
@@ -9,9 +16,7 @@ import type { StoredRun } from './store.js'
 export const LOAD_RUNS: Statement = {
   name: 'holdpoint_load_runs',
   // Columns by name: a prepared statement's result may not change shape under a later migration.
-  text: `SELECT r.id, r.workflow, r.version, r.status, r.node, r.visit, r.position, r.state,
-  r.outputs, r.input, r.output, r.error, r.row_version, r.event_seq, r.created_at, r.updated_at,
-  r.lease_owner, r.lease_until, r.wake_at, r.write_token,
+  text: `SELECT ${RUN_COLUMNS_SQL},
   (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
      FROM holdpoint.requests q
     WHERE q.run_id = r.id

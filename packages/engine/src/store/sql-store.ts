@@ -4,7 +4,8 @@ import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
-import { stepResultSql, toRequest, toStep, type StepRow } from './rows.js'
+import { toRequest, toStep, unwrap, wrappedSql, type StepRow } from './rows.js'
+import type { JsonValue } from '../json.js'
 import type { Database } from './schema.js'
 import { exportRun, importRun, pruneRuns } from './sql-archive.js'
 import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
@@ -212,11 +213,11 @@ export class SqlStore implements Store {
         VALUES (${runId}, ${step.nodeId}, ${step.visit}, ${step.key}, ${step.seq},
           ${step.result === undefined ? null : JSON.stringify(step.result)}::jsonb)
         ON CONFLICT DO NOTHING
-        RETURNING node, visit, key, seq, ${sql.raw(stepResultSql('result'))} AS result
+        RETURNING node, visit, key, seq, ${sql.raw(wrappedSql('result'))} AS result
       )
       SELECT * FROM inserted
       UNION ALL
-      SELECT node, visit, key, seq, ${sql.raw(stepResultSql('result'))} FROM holdpoint.steps
+      SELECT node, visit, key, seq, ${sql.raw(wrappedSql('result'))} FROM holdpoint.steps
        WHERE run_id = ${runId} AND node = ${step.nodeId} AND visit = ${step.visit} AND key = ${step.key}
       LIMIT 1`.execute(this.#db)
     return rows[0] ? toStep(rows[0]) : step
@@ -238,7 +239,7 @@ export class SqlStore implements Store {
         'version',
         'status',
         'node',
-        'output',
+        sql<[JsonValue] | null>`${sql.raw(wrappedSql('output'))}`.as('output'),
         'error',
         'created_at',
         'updated_at',
@@ -278,7 +279,7 @@ export class SqlStore implements Store {
       version: r.version,
       status: r.status,
       nodeId: r.node,
-      output: r.output ?? undefined,
+      output: unwrap(r.output),
       error: r.error,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
