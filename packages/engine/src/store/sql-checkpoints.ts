@@ -9,7 +9,7 @@ import {
   runFields,
   schedulingFields,
 } from './batch-fields.js'
-import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import { writeBatch, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
 import type { Checkpoint } from './store.js'
 
 /**
@@ -85,11 +85,9 @@ export function checkpointItem(cp: Checkpoint): BatchItem {
 }
 
 /** Writes a batch of checkpoints; for each, whether it was written. */
-export async function writeCheckpoints(
+export function writeCheckpoints(
   execute: ExecuteStatement,
   items: readonly BatchItem[],
 ): Promise<boolean[]> {
-  const rows = await execute<{ id: string }>(WRITE_CHECKPOINTS, [jsonArrayOf(items)])
-  const written = new Set(rows.map((row) => row.id))
-  return items.map((item) => written.has(item.key))
+  return writeBatch(execute, WRITE_CHECKPOINTS, items)
 }

@@ -8,7 +8,7 @@ import {
   runFields,
   schedulingFields,
 } from './batch-fields.js'
-import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import { writeBatch, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
 import type { NewRun, NewRunEvent } from './store.js'
 
 /**
@@ -55,11 +55,9 @@ export function newRunItem(run: NewRun, events: readonly NewRunEvent[]): BatchIt
 }
 
 /** Inserts a batch of new runs; for each, whether it was inserted (`false`: its id exists). */
-export async function createRuns(
+export function createRuns(
   execute: ExecuteStatement,
   items: readonly BatchItem[],
 ): Promise<boolean[]> {
-  const rows = await execute<{ id: string }>(CREATE_RUNS, [jsonArrayOf(items)])
-  const inserted = new Set(rows.map((row) => row.id))
-  return items.map((item) => inserted.has(item.key))
+  return writeBatch(execute, CREATE_RUNS, items)
 }

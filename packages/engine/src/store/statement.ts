@@ -20,3 +20,17 @@ export interface BatchItem {
 export function jsonArrayOf(items: readonly BatchItem[]): string {
   return `[${items.map((item) => item.json).join(',')}]`
 }
+
+/**
+ * Runs a batched write whose statement returns the ids (keys) of the rows it wrote, and says for
+ * each item whether it was written.
+ */
+export async function writeBatch(
+  execute: ExecuteStatement,
+  statement: Statement,
+  items: readonly BatchItem[],
+): Promise<boolean[]> {
+  const rows = await execute<{ id: string }>(statement, [jsonArrayOf(items)])
+  const written = new Set(rows.map((row) => row.id))
+  return items.map((item) => written.has(item.key))
+}
