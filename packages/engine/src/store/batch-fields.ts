@@ -51,3 +51,20 @@ export const LEASE_UNTIL = `now() + c.lease_ms * interval '1 millisecond'`
 /** When a worker should pick batched row `c`'s run up: now, at the lease's end, at a time, or never. */
 export const WAKE_AT = `CASE c.wake WHEN 'now' THEN now() WHEN 'lease' THEN ${LEASE_UNTIL}
   ELSE c.wake::timestamptz END`
+
+/** The recordset columns of a new run (see `newRunFields`). */
+export const NEW_RUN_COLUMNS = `id uuid, workflow text, version int, ${RUN_COLUMNS}, input jsonb,
+    created_at timestamptz, token bigint, ${SCHEDULING_COLUMNS}`
+
+/** A CTE inserting the new runs of recordset `c`, but none whose id exists; returns the rest. */
+export const INSERT_RUNS = `run AS (
+  INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+    outputs, input, output, error, event_seq, created_at, updated_at,
+    lease_owner, lease_until, wake_at, write_token)
+  SELECT c.id, c.workflow, c.version, c.status, c.node, c.visit, c.position, c.state,
+    c.outputs, c.input -> 0, c.output -> 0, c.error, c.event_count,
+    c.created_at, c.at, c.lease_owner, ${LEASE_UNTIL}, ${WAKE_AT}, c.token
+  FROM c
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id, event_seq
+)`

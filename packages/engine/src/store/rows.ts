@@ -27,7 +27,7 @@ export interface StepRow {
   result: [JsonValue] | null
 }
 
-/** A run row as `RUN_COLUMNS_SQL` reads it. */
+/** A run row as `RUN_SELECT_LIST` reads it. */
 export type RunColumns = Omit<Selectable<Database['holdpoint.runs']>, 'output'> & {
   output: [JsonValue] | null
 }
@@ -98,7 +98,7 @@ export function unwrap(value: [JsonValue] | null): JsonValue | undefined {
 }
 
 /** A run's columns as loads and exports read them, `output` wrapped (see `wrappedSql`). */
-export const RUN_COLUMNS_SQL = `r.id, r.workflow, r.version, r.status, r.node, r.visit,
+export const RUN_SELECT_LIST = `r.id, r.workflow, r.version, r.status, r.node, r.visit,
   r.position, r.state, r.outputs, r.input, ${wrappedSql('r.output')} AS output, r.error,
   r.row_version, r.event_seq, r.created_at, r.updated_at, r.lease_owner, r.lease_until,
   r.wake_at, r.write_token`
@@ -138,8 +138,4 @@ export function toDate(value: Date | string | null): Date | null {
 
 export function json(value: unknown): string {
   return JSON.stringify(value)
-}
-
-export function jsonOrNull(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value)
 }

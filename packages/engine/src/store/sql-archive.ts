@@ -2,9 +2,8 @@ import { sql, type Kysely } from 'kysely'
 import type { RunEventType } from '../history/run-event.js'
 import type { JsonObject } from '../json.js'
 import {
-  RUN_COLUMNS_SQL,
+  RUN_SELECT_LIST,
   json,
-  jsonOrNull,
   requestRow,
   runFieldsOf,
   toRequest,
@@ -13,7 +12,9 @@ import {
   type RunRow,
 } from './rows.js'
 import type { Database } from './schema.js'
-import { EVENTS_CHANNEL, schedulingValues } from './sql-fragments.js'
+import { INSERT_RUNS, NEW_RUN_COLUMNS } from './batch-fields.js'
+import { EVENTS_CHANNEL } from './sql-fragments.js'
+import { newRunFields } from './sql-create-runs.js'
 import type { PruneFilter, RunRecord, Scheduling } from './store.js'
 
 // Whole runs in and out of the store: export, import and retention.
@@ -26,7 +27,7 @@ export async function exportRun(
   const { rows } = await sql<
     RunRow & { history: Array<{ last_seq: number; at: string; events: [string, JsonObject][] }> }
   >`
-    SELECT ${sql.raw(RUN_COLUMNS_SQL)},
+    SELECT ${sql.raw(RUN_SELECT_LIST)},
       (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
          FROM holdpoint.requests q WHERE q.run_id = r.id) AS requests,
       (SELECT coalesce(jsonb_agg(${sql.raw(stepObjectSql('s'))} ORDER BY s.node, s.visit, s.seq), '[]')
@@ -57,20 +58,15 @@ export async function importRun(
   record: RunRecord,
   scheduling: Scheduling,
 ): Promise<boolean> {
-  const lastSeq = record.history.at(-1)?.seq ?? 0
+  // The run's row as a start writes it, numbered up to its last imported event.
+  const run = {
+    ...newRunFields({ ...record, ...scheduling, token: null }, []),
+    event_count: record.history.at(-1)?.seq ?? 0,
+  }
   const { rows } = await sql<{ id: string }>`
-    WITH run AS (
-      INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
-        outputs, input, output, error, event_seq, created_at, updated_at,
-        lease_owner, lease_until, wake_at)
-      VALUES (${record.id}, ${record.workflowId}, ${record.version}, ${record.status},
-        ${record.nodeId}, ${record.visit}, ${json(record.position)}::jsonb,
-        ${json(record.state)}::jsonb, ${json(record.outputs)}::jsonb, ${json(record.input)}::jsonb,
-        ${record.output === undefined ? null : json(record.output)}::jsonb, ${jsonOrNull(record.error)}::jsonb, ${lastSeq},
-        ${record.createdAt}, ${record.updatedAt}, ${schedulingValues(scheduling)})
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id
-    ), requests AS (
+    WITH c AS (
+      SELECT * FROM jsonb_to_recordset(${json([run])}::jsonb) AS c(${sql.raw(NEW_RUN_COLUMNS)})
+    ), ${sql.raw(INSERT_RUNS)}, requests AS (
       INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status, answer,
         answered_at, expires_at, created_at)
       SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, q.status, q.answer,

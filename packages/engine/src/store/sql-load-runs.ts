@@ -1,5 +1,5 @@
 import {
-  RUN_COLUMNS_SQL,
+  RUN_SELECT_LIST,
   runFieldsOf,
   stepObjectSql,
   toRequest,
@@ -16,7 +16,7 @@ import type { StoredRun } from './store.js'
 export const LOAD_RUNS: Statement = {
   name: 'holdpoint_load_runs',
   // Columns by name: a prepared statement's result may not change shape under a later migration.
-  text: `SELECT ${RUN_COLUMNS_SQL},
+  text: `SELECT ${RUN_SELECT_LIST},
   (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
      FROM holdpoint.requests q
     WHERE q.run_id = r.id
