@@ -67,9 +67,12 @@ export const approvalWorkflow = defineWorkflow({
   ],
 })
 
-/** A Holdpoint with only the benchmark's workflow registered, over `store`. */
-export function createBenchHoldpoint(store: Store) {
-  return createHoldpoint({ workflows: [approvalWorkflow], store })
+/**
+ * A Holdpoint with only the benchmark's workflow registered, over `store`, writing run history or
+ * not as `--history` says.
+ */
+export function createBenchHoldpoint(store: Store, history: boolean) {
+  return createHoldpoint({ workflows: [approvalWorkflow], store, history })
 }
 
 /** The Holdpoint the phases drive. */

@@ -24,6 +24,8 @@ export interface BenchOptions {
   pool: number | undefined
   /** When set, each phase-B process writes a V8 CPU profile of its timed work here. */
   cpuProfDir: string | undefined
+  /** Whether the phase processes write run history (`createHoldpoint({ history })`). */
+  history: boolean
 }
 
 /** The usage text, printed for `--help` and for bad arguments. */
@@ -34,7 +36,8 @@ export const USAGE = `Usage: pnpm bench [options]
   --reps R                 repetitions; each figure is the median over them (default 3)
   --phases A,B,S,L         phases to run (default all)
   --pool P                 Postgres connections per process (default: the store's default)
-  --cpu-prof-dir DIR       write a V8 CPU profile of phase B's timed work (one per repetition) to DIR`
+  --cpu-prof-dir DIR       write a V8 CPU profile of phase B's timed work (one per repetition) to DIR
+  --history on|off         write run history: createHoldpoint({ history }) (default on)`
 
 /** Parses the command line; throws an `Error` carrying the usage text on bad input. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -48,6 +51,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       phases: { type: 'string', default: PHASES.join(',') },
       pool: { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
+      history: { type: 'string', default: 'on' },
     },
     strict: true,
     allowPositionals: false,
@@ -62,6 +66,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     // B resumes the runs A paused; without A there is nothing to resume.
     throw usageError('phase B needs phase A')
   }
+  if (values.history !== 'on' && values.history !== 'off') {
+    throw usageError('--history must be on or off')
+  }
   return {
     store,
     n: positive(values.n, '--n'),
@@ -70,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     phases: PHASES.filter((p) => phases.includes(p)),
     pool: values.pool === undefined ? undefined : positive(values.pool, '--pool'),
     cpuProfDir: values['cpu-prof-dir'],
+    history: values.history === 'on',
   }
 }
 

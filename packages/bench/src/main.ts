@@ -1,7 +1,7 @@
 /**
  * The approval benchmark (BENCH_SPEC.md): `pnpm bench [--store postgres|pglite] [--n 500]
- * [--c 32] [--reps 3] [--phases A,B,S,L]`. Prints one JSON line per phase on stdout, each
- * figure the median over the repetitions; progress goes to stderr.
+ * [--c 32] [--reps 3] [--phases A,B,S,L] [--history on|off]`. Prints one JSON line per phase on
+ * stdout, each figure the median over the repetitions; progress goes to stderr.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const version = holdpointVersion()
   log(
     `holdpoint ${version}, store ${options.store}, N=${options.n}, C=${options.c}, ` +
-      `${options.reps} reps, phases ${options.phases.join(',')}; node ${process.version}, ` +
+      `${options.reps} reps, phases ${options.phases.join(',')}, ` +
+      `history ${options.history ? 'on' : 'off'}; node ${process.version}, ` +
       `${cpus().length} CPUs`,
   )
   if (options.cpuProfDir) await mkdir(options.cpuProfDir, { recursive: true })
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   }
   for (const phase of options.phases) {
     const reps = byPhase.get(phase) ?? []
-    process.stdout.write(`${JSON.stringify(reportLine(version, options.store, reps))}\n`)
+    process.stdout.write(`${JSON.stringify(reportLine(version, options, reps))}\n`)
   }
 }
 

@@ -19,6 +19,8 @@ export interface Job {
   n: number
   c: number
   pool: number | undefined
+  /** Whether the process writes run history (`--history`). */
+  history: boolean
   /** Run ids by run number: `start` writes the file, `resume` reads it. */
   idsFile: string
   /** When set, a V8 CPU profile of the timed work is written to this `.cpuprofile` file. */
@@ -42,7 +44,7 @@ export interface ProcessReport {
 }
 
 async function runJob(job: Job): Promise<ProcessReport> {
-  const hp = createBenchHoldpoint(await openStore(job.target, job.pool))
+  const hp = createBenchHoldpoint(await openStore(job.target, job.pool), job.history)
   const report: ProcessReport = {
     startWallMs: null,
     resumeWallMs: null,

@@ -22,7 +22,11 @@ export async function runRepetition(
     return report
   }
   const { n, c } = options
-  const base = { pool: options.pool, idsFile: join(scratchDir, 'run-ids.json') }
+  const base = {
+    pool: options.pool,
+    history: options.history,
+    idsFile: join(scratchDir, 'run-ids.json'),
+  }
   if (options.phases.includes('A')) {
     await withTarget(options, async (target, empty) => {
       const a = await measured({ phase: 'A', empty, job: { ...base, work: 'start', target, n, c } })

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Phase, StoreKind } from './args.js'
+import type { BenchOptions, Phase, StoreKind } from './args.js'
 import type { PhaseMeasure } from './measure-phase.js'
 import { median, round } from './stats.js'
 
@@ -23,6 +23,8 @@ export interface ReportLine {
   draft_execs: number | null
   review_pre_pause_execs: number | null
   correct: boolean
+  /** Whether the runs were written with history (`--history on`). */
+  history: boolean
   /** Start → paused, for phases that start runs; `null` for B. */
   start_p50_ms: number | null
   start_p99_ms: number | null
@@ -36,7 +38,7 @@ export interface ReportLine {
 /** One report line per phase: every figure is the median over the repetitions. */
 export function reportLine(
   version: string,
-  store: StoreKind,
+  { store, history }: Pick<BenchOptions, 'store' | 'history'>,
   reps: readonly PhaseMeasure[],
 ): ReportLine {
   const first = reps[0]
@@ -64,6 +66,7 @@ export function reportLine(
     draft_execs: mid((m) => m.draftExecs),
     review_pre_pause_execs: mid((m) => m.reviewPrePauseExecs),
     correct: reps.every((m) => m.correct),
+    history,
     start_p50_ms: figure((m) => m.startP50Ms, 2),
     start_p99_ms: figure((m) => m.startP99Ms, 2),
     client_cpu_ms_per_run: figure((m) => m.clientCpuMsPerRun, 3),

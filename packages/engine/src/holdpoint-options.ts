@@ -28,6 +28,23 @@ export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
    * one takes the run over this long after its last renewal. Default 30 s.
    */
   leaseMs?: number
+  /**
+   * Whether this process writes each run's history (default `true`). With `false`, starts and
+   * checkpoints write no history rows: fewer bytes per run, and no audit trail.
+   * Lost: `engine.events()` and `hp.events()` (with or without `follow`) and `hp.fork()`, which
+   * throw `HISTORY_DISABLED`; who answered (`run(answers, { by })` is checked, then dropped);
+   * `engine.export()` carries the history already stored, none for runs written with it off.
+   * Kept: runs with their status, state and output; requests with their answers and
+   * `answeredAt`; step results; leases, deadlines and every guarantee of a checkpoint.
+   * Switch it per process: rows written earlier stay, and a run may move between processes
+   * with it on and off. Anything but a boolean is `INVALID_DEFINITION`.
+   *
+   * @example
+   * ```ts
+   * const hp = createHoldpoint({ workflows: [approval], history: false })
+   * ```
+   */
+  history?: boolean
 }
 
 /** Options of `hp.start()`. */

@@ -1,5 +1,6 @@
 import type { AnyWorkflow } from './definition/workflow.js'
 import {
+  HistoryDisabledError,
   IdempotencyConflictError,
   InvalidDefinitionError,
   RunExistsError,
@@ -8,12 +9,12 @@ import {
 } from './errors.js'
 import { EventFollowers } from './history/event-followers.js'
 import { eventStream } from './history/event-stream.js'
-import { findForkPoint } from './history/fork-point.js'
+import { findForkPoint, forkEvents } from './history/fork-point.js'
 import { newEvent, nodeStarted, type EventsOptions, type RunEvent } from './history/run-event.js'
 import { parseExport } from './history/run-export.js'
 import { jsonEqual, type JsonObject } from './json.js'
 import { resolveLimits, type ResolvedLimits } from './limits.js'
-import { parseIdempotencyKey, parsePrune } from './option-checks.js'
+import { parseHistory, parseIdempotencyKey, parseLeaseMs, parsePrune } from './option-checks.js'
 import { earliestExpiry } from './runtime/answers.js'
 import { toAwaitingInput } from './runtime/awaiting-input.js'
 import type { EngineHost } from './runtime/engine-host.js'
@@ -64,6 +65,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   readonly #now: () => Date
   readonly #limits: ResolvedLimits
   readonly #leaseMs: number
+  readonly #history: boolean
   readonly #workers = new Set<Worker>()
   readonly #followers = new EventFollowers(() => this.store())
   /** This process's name on leases. */
@@ -79,10 +81,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     this.#liveRuns = options.liveRuns ?? 1000
     this.#now = options.now ?? (() => new Date())
     this.#limits = resolveLimits(options.limits)
-    this.#leaseMs = options.leaseMs ?? 30_000
-    if (!Number.isSafeInteger(this.#leaseMs) || this.#leaseMs < 100) {
-      throw new InvalidDefinitionError('leaseMs must be an integer of at least 100 (milliseconds).')
-    }
+    this.#leaseMs = parseLeaseMs(options.leaseMs)
+    this.#history = parseHistory(options.history)
   }
 
   /** The store, migrated and ready. */
@@ -139,9 +139,9 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     const started = newEvent('run_started', { workflow: workflow.id, version: workflow.version })
     if (Object.keys(valid.state).length > 0) started.data.state = valid.state
     const { run, scheduling } = newStoredRun(seed, this.#runner(options.background))
-    const store = await this.store()
+    const host = this.#host(await this.store(), workflow.id, workflow.version)
     const events = [started, nodeStarted(next.nodeId, 1, position)]
-    if ((await insertRun(store, run, scheduling, events)) === 'duplicate' && key !== undefined) {
+    if ((await insertRun(host, run, scheduling, events)) === 'duplicate' && key !== undefined) {
       // The id hashes the workflow id with the key, so only the input can differ.
       const existing = await this.load(id)
       if (!jsonEqual(existing.executionState.input, valid.input)) {
@@ -149,9 +149,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       }
       return existing as never
     }
-    return this.#remember(
-      new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run),
-    ) as never
+    return this.#remember(new WorkflowEngine(host, run)) as never
   }
 
   /**
@@ -211,7 +209,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
 
   /**
    * A run's history, without loading its workflow: like `engine.events()`, for any run in the
-   * store (`RUN_NOT_FOUND` for an unknown id).
+   * store (`RUN_NOT_FOUND` for an unknown id; `HISTORY_DISABLED` with `history: false`).
    *
    * @example
    * ```ts
@@ -220,13 +218,15 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
    */
   async *events(runId: string, options: EventsOptions = {}): AsyncGenerator<RunEvent, void> {
     if (typeof runId !== 'string') throw new RunNotFoundError(label(runId))
-    yield* eventStream(await this.store(), this.#followers, runId, options)
+    const source = { store: await this.store(), followers: this.#followers, history: this.#history }
+    yield* eventStream(source, runId, options)
   }
 
   /**
    * Starts a new run from an earlier point of another: the node in flight at event `at` (default:
    * the latest) runs again from its start, with the state and outputs it began with. The original
-   * run is not touched; the new run's `run_started` event names it.
+   * run is not touched; the new run's `run_started` event names it. Needs history: with
+   * `history: false` it throws `HISTORY_DISABLED`.
    *
    * @example
    * ```ts
@@ -238,6 +238,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     runId: string,
     options: { at?: number; background?: boolean } = {},
   ): Promise<WorkflowEngine<JsonObject>> {
+    if (!this.#history) throw new HistoryDisabledError()
     const store = await this.store()
     const source = typeof runId === 'string' ? await store.exportRun(runId) : undefined
     if (!source) throw new RunNotFoundError(label(runId))
@@ -251,20 +252,10 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       input: source.input,
       createdAt: now,
     }
-    const started = newEvent('run_started', {
-      workflow: workflow.id,
-      version: workflow.version,
-      forkedFrom: { runId: source.id, seq: point.at },
-      visits: point.position.visits,
-    })
-    if (Object.keys(point.state).length > 0) started.data.state = point.state
-    if (Object.keys(point.outputs).length > 0) started.data.outputs = point.outputs
     const { run, scheduling } = newStoredRun(seed, this.#runner(options?.background))
-    await insertRun(store, run, scheduling, [
-      started,
-      nodeStarted(point.nodeId, point.visit, point.position),
-    ])
-    return this.#remember(new WorkflowEngine(this.#host(store, workflow.id, workflow.version), run))
+    const host = this.#host(store, workflow.id, workflow.version)
+    await insertRun(host, run, scheduling, forkEvents(source.id, point, workflow))
+    return this.#remember(new WorkflowEngine(host, run))
   }
 
   /**
@@ -367,6 +358,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       limits: this.#limits,
       owner: this.owner,
       leaseMs: this.#leaseMs,
+      history: this.#history,
       now: this.#now,
       followers: this.#followers,
       finished: (runId) => this.#engines.delete(runId),

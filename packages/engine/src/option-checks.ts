@@ -1,8 +1,26 @@
-import { InvalidArgumentError } from './errors.js'
+import { InvalidArgumentError, InvalidDefinitionError } from './errors.js'
 import { toJson } from './json.js'
 import { isWorkflowStatus, type WorkflowStatus } from './status.js'
 
 // Checks of options that are not workflow data: a bad one is refused before anything is stored.
+
+/** `createHoldpoint({ leaseMs })`: an integer of at least 100, 30 s when not given. */
+export function parseLeaseMs(value: unknown): number {
+  const leaseMs = value ?? 30_000
+  if (!Number.isSafeInteger(leaseMs) || (leaseMs as number) < 100) {
+    throw new InvalidDefinitionError('leaseMs must be an integer of at least 100 (milliseconds).')
+  }
+  return leaseMs as number
+}
+
+/** `createHoldpoint({ history })`: `true` or `false`, `true` when not given. */
+export function parseHistory(value: unknown): boolean {
+  if (value === undefined) return true
+  if (typeof value !== 'boolean') {
+    throw new InvalidDefinitionError('history must be true or false (a boolean).')
+  }
+  return value
+}
 
 /** `start({ idempotencyKey })`: a printable string of 1 to 200 characters, or nothing. */
 export function parseIdempotencyKey(key: unknown): string | undefined {

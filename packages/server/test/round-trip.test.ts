@@ -96,6 +96,31 @@ describe('a human-in-the-loop run over HTTP', () => {
     expect(done.status).toBe(204)
   })
 
+  it('tells an answered link from a closed one without history', async () => {
+    const { url } = await harness.server(harness.holdpoint({ history: false }))
+    const linkOf = async (): Promise<{ runId: string; token: string }> => {
+      const started = await call(url, 'POST', '/workflows/approval/runs', { input: { title: 'T' } })
+      const runId = (started.body as { runId: string }).runId
+      const expiresAt = new Date(Date.now() + 60_000)
+      const claims = { runId, requestId: 'approve', visit: 1, expiresAt }
+      return { runId, token: signAnswerToken(claims, answerLinkSecret) }
+    }
+    const state = async (token: string): Promise<unknown> =>
+      (await call(url, 'GET', `/answer-link?token=${token}`, undefined, { key: null })).body
+
+    const answered = await linkOf()
+    const body = { answers: { approve: { approved: true, note: 'ok' } } }
+    await call(url, 'POST', `/runs/${answered.runId}/input?token=${answered.token}`, body, {
+      key: null,
+    })
+    expect(await state(answered.token)).toMatchObject({ state: 'answered', runStatus: 'completed' })
+
+    const cancelled = await linkOf()
+    expect(await state(cancelled.token)).toMatchObject({ state: 'open' })
+    expect((await call(url, 'POST', `/runs/${cancelled.runId}/cancel`, {})).status).toBe(200)
+    expect(await state(cancelled.token)).toMatchObject({ state: 'closed', runStatus: 'cancelled' })
+  })
+
   it('resumes the stream with Last-Event-ID across a server restart, losing and repeating nothing', async () => {
     const hp = harness.holdpoint()
     const first = await harness.server(hp, { heartbeatMs: 200 })

@@ -23,6 +23,19 @@ export class InvalidForkPointError extends HoldpointError {
   }
 }
 
+/**
+ * History was read or forked in a process created with `createHoldpoint({ history: false })`,
+ * which writes no history: what the store holds of a run's history would be incomplete.
+ */
+export class HistoryDisabledError extends HoldpointError {
+  constructor() {
+    super(
+      'HISTORY_DISABLED',
+      "History is switched off in this process (createHoldpoint({ history: false })); turn it on to read or fork a run's history.",
+    )
+  }
+}
+
 /** A start reused an idempotency key of the same workflow with a different input. */
 export class IdempotencyConflictError extends HoldpointError {
   constructor(

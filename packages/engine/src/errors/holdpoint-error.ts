@@ -28,6 +28,7 @@ import type {
   IdempotencyConflictError,
   RunExistsError,
   InvalidExportError,
+  HistoryDisabledError,
 } from './history-errors.js'
 import type {
   SchemaTooNewError,
@@ -65,6 +66,7 @@ export type HoldpointErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   | 'RUN_EXISTS'
   | 'INVALID_EXPORT'
+  | 'HISTORY_DISABLED'
 
 const brand = Symbol.for('holdpoint.error')
 
@@ -134,6 +136,7 @@ export interface HoldpointErrorsByCode {
   IDEMPOTENCY_CONFLICT: IdempotencyConflictError
   RUN_EXISTS: RunExistsError
   INVALID_EXPORT: InvalidExportError
+  HISTORY_DISABLED: HistoryDisabledError
 }
 
 /** The error class of code `C`. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, RunNotFoundError } from '../errors.js'
+import { HistoryDisabledError, InvalidArgumentError, RunNotFoundError } from '../errors.js'
 import { isFinished } from '../status.js'
 import type { Store } from '../store/store.js'
 import type { EventFollowers } from './event-followers.js'
@@ -13,17 +13,25 @@ const MAX_SEQ = 2 ** 31 - 1
 const FIRST_RECHECK_MS = 250
 const RECHECK_MS = 30_000
 
+/** Where a process reads history from, and whether it writes any (`createHoldpoint({ history })`). */
+export interface HistorySource {
+  readonly store: Store
+  readonly followers: EventFollowers
+  readonly history: boolean
+}
+
 /**
  * A run's history from `after`, then (with `follow`) its new events as they are stored, until a
  * final event is the newest one, `signal` aborts, the run is pruned or the Holdpoint closes.
- * Events come in order, each exactly once.
+ * Events come in order, each exactly once. `HISTORY_DISABLED` in a process that writes no
+ * history: what it would read could miss any part of a run.
  */
 export async function* eventStream(
-  store: Store,
-  followers: EventFollowers,
+  { store, followers, history }: HistorySource,
   runId: string,
   options: EventsOptions = {},
 ): AsyncGenerator<RunEvent, void, undefined> {
+  if (!history) throw new HistoryDisabledError()
   let after = options.after ?? 0
   if (!Number.isSafeInteger(after) || after < 0) {
     throw new InvalidArgumentError('events({ after })', 'a sequence number (an integer ≥ 0)')

@@ -1,7 +1,7 @@
 import { InvalidForkPointError } from '../errors.js'
 import type { JsonObject } from '../json.js'
-import type { RunPosition, RunRecord } from '../store/store.js'
-import type { RunEventData } from './run-event.js'
+import type { NewRunEvent, RunPosition, RunRecord } from '../store/store.js'
+import { newEvent, nodeStarted, type RunEventData } from './run-event.js'
 
 /** Where a fork starts: a node visit, with the state and outputs the run had when it began. */
 export interface ForkPoint {
@@ -65,4 +65,24 @@ export function findForkPoint(run: RunRecord, at: number | undefined): ForkPoint
   const position: RunPosition = { value: started.position?.value ?? started.node, visits }
   if (started.position?.context) position.context = started.position.context
   return { at: seq, nodeId: started.node, visit: started.visit, position, state, outputs }
+}
+
+/**
+ * The first events of a run forked from run `from` at `point`: its start, which names the
+ * original and carries the state and outputs the fork begins with, then its node's start.
+ */
+export function forkEvents(
+  from: string,
+  point: ForkPoint,
+  workflow: { id: string; version: number },
+): NewRunEvent[] {
+  const started = newEvent('run_started', {
+    workflow: workflow.id,
+    version: workflow.version,
+    forkedFrom: { runId: from, seq: point.at },
+    visits: point.position.visits,
+  })
+  if (Object.keys(point.state).length > 0) started.data.state = point.state
+  if (Object.keys(point.outputs).length > 0) started.data.outputs = point.outputs
+  return [started, nodeStarted(point.nodeId, point.visit, point.position)]
 }

@@ -2,7 +2,8 @@ import type { AnyWorkflow } from '../definition/workflow.js'
 import { HoldpointError, InvalidInputError, StoreUnavailableError } from '../errors.js'
 import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { ResolvedLimits } from '../limits.js'
-import type { NewRunEvent, RunPosition, Scheduling, Store, StoredRun } from '../store/store.js'
+import type { NewRunEvent, RunPosition, Scheduling, StoredRun } from '../store/store.js'
+import { eventsToWrite, type EngineHost } from './engine-host.js'
 import { retryUnavailable } from './store-retry.js'
 import { validateState } from './validate-state.js'
 import { writeToken } from './write-token.js'
@@ -99,18 +100,21 @@ export function newStoredRun(
 }
 
 /**
- * Inserts a new run. `duplicate`: a run with its id was there already — or the connection
- * dropped and the row is found, which for a fresh id means this very insert landed.
+ * Inserts a new run with its first events (none when the host writes no history). `duplicate`: a
+ * run with its id was there already — or the connection dropped and the row is found, which for
+ * a fresh id means this very insert landed.
  */
 export async function insertRun(
-  store: Store,
+  host: Pick<EngineHost, 'store' | 'history'>,
   run: StoredRun,
   scheduling: Scheduling,
   events: readonly NewRunEvent[],
 ): Promise<'created' | 'duplicate'> {
+  const { store } = host
+  const written = eventsToWrite(host, events)
   return retryUnavailable(async () => {
     try {
-      const created = await store.createRun({ ...run, ...scheduling, token: writeToken() }, events)
+      const created = await store.createRun({ ...run, ...scheduling, token: writeToken() }, written)
       return created ? 'created' : 'duplicate'
     } catch (error) {
       if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) {

@@ -9,7 +9,7 @@ import type {
 } from '../store/store.js'
 import { earliestExpiry } from './answers.js'
 import { heldByAnother } from './lease-keeper.js'
-import type { EngineHost } from './engine-host.js'
+import { eventsToWrite, type EngineHost } from './engine-host.js'
 import type { NodeExecution } from './node-execution.js'
 import { retryUnavailable } from './store-retry.js'
 import { writeToken } from './write-token.js'
@@ -92,7 +92,7 @@ export class RunWriter {
       newRequests: parts.newRequests ?? [],
       answers: parts.answers ?? [],
       closeOpenRequests: parts.closeOpenRequests ?? false,
-      events: parts.events ?? [],
+      events: eventsToWrite(this.#host, parts.events ?? []),
     }
     if (parts.requireLease !== undefined) checkpoint.requireLease = parts.requireLease
     if (await this.checkpoint(checkpoint)) {

@@ -188,6 +188,7 @@ export class WorkflowEngine<TState = JsonObject> {
   /**
    * The run's history, oldest first, after sequence number `after`; with `follow`, then its new
    * events as they happen in any process, until the run completes, fails or is cancelled.
+   * Throws `HISTORY_DISABLED` (from the loop) in a process created with `history: false`.
    *
    * @example
    * ```ts
@@ -197,12 +198,13 @@ export class WorkflowEngine<TState = JsonObject> {
    * ```
    */
   events(options: EventsOptions = {}): AsyncIterable<RunEvent> {
-    return eventStream(this.#ctx.host.store, this.#ctx.host.followers, this.runId, options)
+    return eventStream(this.#ctx.host, this.runId, options)
   }
 
   /**
    * Everything stored about the run — position, state, requests and answers, step results and
-   * history — as a versioned JSON document that `hp.import()` takes, in any store.
+   * history — as a versioned JSON document that `hp.import()` takes, in any store. Works with
+   * history off; the document then carries only the history stored while it was on (often none).
    *
    * @example
    * ```ts

@@ -30,6 +30,8 @@ export const statusOfCode: Readonly<Record<HoldpointErrorCode, number>> = {
   STEP_KEY_REUSED: 409,
   INPUT_TIMEOUT: 409,
   RUN_CANCELLED: 409,
+  // The server's Holdpoint writes no history (createHoldpoint({ history: false })): events and forks are refused.
+  HISTORY_DISABLED: 409,
   PAYLOAD_TOO_LARGE: 413,
   STORE_UNAVAILABLE: 503,
   STORE_CLOSED: 503,

@@ -1,4 +1,3 @@
-import type { RunEvent } from 'holdpoint'
 import { HttpError } from '../http/http-error.js'
 import { defineRoute } from '../http/route.js'
 import { answerLinkQuery } from '../schemas/request-schemas.js'
@@ -35,9 +34,15 @@ export const showAnswerLink = defineRoute(
         r.requestId === claims.requestId &&
         (claims.visit === undefined || r.visit === claims.visit),
     )
-    const answered = open
-      ? false
-      : await wasAnswered(engine.events(), claims.requestId, claims.visit)
+    // From the request ledger, not the history: it is there even with history switched off.
+    const answered =
+      !open &&
+      (await engine.export()).requests.some(
+        (r) =>
+          r.requestId === claims.requestId &&
+          r.status === 'answered' &&
+          (claims.visit === undefined || r.visit === claims.visit),
+      )
     return c.json({
       runId: claims.runId,
       requestId: claims.requestId,
@@ -50,16 +55,3 @@ export const showAnswerLink = defineRoute(
     })
   },
 )
-
-async function wasAnswered(
-  history: AsyncIterable<RunEvent>,
-  requestId: string,
-  visit: number | undefined,
-): Promise<boolean> {
-  for await (const event of history) {
-    if (event.type !== 'input_received') continue
-    const data = event.data as { requestId?: unknown; visit?: unknown }
-    if (data.requestId === requestId && (visit === undefined || data.visit === visit)) return true
-  }
-  return false
-}
