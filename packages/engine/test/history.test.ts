@@ -110,6 +110,21 @@ describe.each(storeKinds)('run history (%s)', (kind) => {
     }
   })
 
+  it('reads a long history from any sequence number, across blocks of 64', async () => {
+    const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
+    const engine = await hp.start('approval', { topic: 'long' })
+    await engine.run()
+    for (let i = 0; i < 24; i++) await engine.run({ approve: { approved: false, note: `${i}` } })
+    const all = (await history(engine.events())).map((e) => e.seq)
+    const last = all.length
+    expect(last).toBeGreaterThan(150)
+    expect(all).toEqual(Array.from({ length: last }, (_, i) => i + 1))
+    for (const after of [1, 62, 63, 64, 65, 100, 127, 128, 129, last - 1, last]) {
+      const tail = (await history(engine.events({ after }))).map((e) => e.seq)
+      expect(tail, `after ${after}`).toEqual(all.filter((seq) => seq > after))
+    }
+  })
+
   it('stores one history row per checkpoint, not one per event', async () => {
     const store = (await stores.open(kind)) as SqlStore
     const hp = createHoldpoint({ workflows: [approval], store })

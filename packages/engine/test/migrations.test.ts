@@ -4,8 +4,18 @@ import { createHoldpoint, HoldpointError, LATEST_SCHEMA_VERSION } from '../src/i
 import { pgliteStore } from '../src/pglite.js'
 import { postgresStore } from '../src/postgres.js'
 import { createEmptyDatabase, type TestDatabase } from '../../../test/setup/database.js'
-import { approval } from './fixtures/approval.js'
+import { approval, approvalWorkflow, type Counted } from './fixtures/approval.js'
 import { migrations } from '../src/store/migrations/index.js'
+
+/** The statements that leave an empty database at schema `version`, as older code left it. */
+function schemaAt(version: number): string[] {
+  return [
+    'CREATE SCHEMA holdpoint',
+    'CREATE TABLE holdpoint.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    ...migrations.filter((m) => m.version <= version).flatMap((m) => m.statements),
+    `INSERT INTO holdpoint.schema_version (version) SELECT generate_series(1, ${version})`,
+  ]
+}
 
 describe('migrations', () => {
   const databases: TestDatabase[] = []
@@ -49,6 +59,7 @@ describe('migrations', () => {
       'requests',
       'runs',
       'schema_version',
+      'schemas',
       'steps',
     ])
   })
@@ -96,10 +107,7 @@ describe('migrations', () => {
   it('carries history written before migration 4 (one row per event) over to one row per checkpoint', async () => {
     const { url } = await emptyDatabase()
     const setup = [
-      'CREATE SCHEMA holdpoint',
-      'CREATE TABLE holdpoint.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-      ...migrations.filter((m) => m.version <= 3).flatMap((m) => m.statements),
-      'INSERT INTO holdpoint.schema_version (version) VALUES (1), (2), (3)',
+      ...schemaAt(3),
       `INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
          outputs, input, event_seq, created_at, updated_at)
        VALUES ('0190f0a0-0000-7000-8000-000000000001', 'approval', 1, 'waiting_for_input',
@@ -132,5 +140,72 @@ describe('migrations', () => {
       error: { name: 'Error', message: 'boom' },
     })
     await hp.close()
+  })
+  it('keeps every value written before migration 6 (jsonb) when its columns become json', async () => {
+    const { url } = await emptyDatabase()
+    const runId = '0190f0a0-0000-7000-8000-000000000002'
+    const setup = [
+      ...schemaAt(5),
+      `INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+         outputs, input, event_seq, created_at, updated_at)
+       VALUES ('${runId}', 'approval', 1, 'waiting_for_input', 'review', 1,
+         '{"value":"review","visits":{"draft":1,"review":1}}', '{"draft":"Draft for t"}',
+         '{}', '{"topic":"t"}', 6, now(), now())`,
+      `INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status, created_at)
+       VALUES ('${runId}', 'review', 1, 'approve', 1, '{"prompt":"Approve?\\nDraft for t",
+         "inputType":"text","schema":{"type":"object","properties":{"approved":{"type":"boolean"},
+         "note":{"type":"string"}},"required":["approved","note"]}}', 'open', now())`,
+      `INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
+       VALUES ('${runId}', 'review', 1, 'notify', 1, '{"notified":true}')`,
+      `INSERT INTO holdpoint.history (run_id, last_seq, at, events) VALUES
+         ('${runId}', 2, now(), '[["run_started",{"workflow":"approval","version":1}],["node_started",{"node":"draft","visit":1}]]'),
+         ('${runId}', 4, now(), '[["node_completed",{"node":"draft","visit":1,"durationMs":1,"owner":"w"}],["node_started",{"node":"review","visit":1}]]'),
+         ('${runId}', 6, now(), '[["input_requested",{"requestId":"approve","node":"review","visit":1}],["run_waiting",{"requestIds":["approve"]}]]')`,
+    ]
+    for (const statement of setup) await query(url, statement)
+    const counts: Counted[] = []
+    const hp = createHoldpoint({
+      workflows: [approvalWorkflow((_, piece) => counts.push(piece))],
+      store: postgresStore({ connectionString: url }),
+    })
+    const engine = await hp.load(runId)
+    expect(engine.executionState.awaitingInput.map((r) => [r.requestId, r.prompt])).toEqual([
+      ['approve', 'Approve?\nDraft for t'],
+    ])
+    const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+    expect(done.output).toEqual({ status: 'approved', draft: 'Draft for t', note: 'ok' })
+    // The step's stored result replayed; nothing before the pause ran twice.
+    expect(counts).toEqual(['reviewBefore', 'reviewAfter', 'publish'])
+    const events = []
+    for await (const event of hp.events(runId)) events.push(event)
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1))
+    await hp.close()
+    const [row] = await query<{ types: string[]; output: string; answer: string }>(
+      url,
+      `SELECT (SELECT array_agg(DISTINCT data_type::text) FROM information_schema.columns
+                WHERE table_schema = 'holdpoint' AND column_name IN ('position', 'state',
+                  'outputs', 'input', 'output', 'error', 'spec', 'answer', 'result')) AS types,
+         (SELECT output::text FROM holdpoint.runs) AS output,
+         (SELECT answer::text FROM holdpoint.requests) AS answer`,
+    )
+    expect(row?.types).toEqual(['json'])
+    // The schema moved to its own table; the request names it.
+    const [moved] = await query<{ spec: object; schema: object; schemas: number }>(
+      url,
+      `SELECT q.spec, s.schema, (SELECT count(*)::int FROM holdpoint.schemas) AS schemas
+         FROM holdpoint.requests q JOIN holdpoint.schemas s ON s.id = q.schema_id`,
+    )
+    expect(moved).toEqual({
+      spec: { prompt: 'Approve?\nDraft for t', inputType: 'text' },
+      schema: {
+        type: 'object',
+        properties: { approved: { type: 'boolean' }, note: { type: 'string' } },
+        required: ['approved', 'note'],
+      },
+      schemas: 1,
+    })
+    // Stored as written: compact text, key order kept.
+    expect(row?.output).toBe('{"status":"approved","draft":"Draft for t","note":"ok"}')
+    expect(row?.answer).toBe('{"approved":true,"note":"ok"}')
   })
 })

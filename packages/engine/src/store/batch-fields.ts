@@ -32,8 +32,8 @@ export function schedulingFields(s: Scheduling) {
 }
 
 /** The recordset columns `runFields` fills. */
-export const RUN_COLUMNS = `status text, node text, visit int, position jsonb, state jsonb,
-    outputs jsonb, output jsonb, error jsonb, at timestamptz, events text, event_count int`
+export const RUN_COLUMNS = `status text, node text, visit int, position json, state json,
+    outputs json, output json, error json, at timestamptz, events text, event_count int`
 
 /** A CTE appending each written run's events (from `run` joined to `c`) as one history row. */
 export const APPEND_HISTORY = `history AS (
@@ -53,7 +53,7 @@ export const WAKE_AT = `CASE c.wake WHEN 'now' THEN now() WHEN 'lease' THEN ${LE
   ELSE c.wake::timestamptz END`
 
 /** The recordset columns of a new run (see `newRunFields`). */
-export const NEW_RUN_COLUMNS = `id uuid, workflow text, version int, ${RUN_COLUMNS}, input jsonb,
+export const NEW_RUN_COLUMNS = `id uuid, workflow text, version int, ${RUN_COLUMNS}, input json,
     created_at timestamptz, token bigint, ${SCHEDULING_COLUMNS}`
 
 /** A CTE inserting the new runs of recordset `c`, but none whose id exists; returns the rest. */
@@ -67,4 +67,19 @@ export const INSERT_RUNS = `run AS (
   FROM c
   ON CONFLICT (id) DO NOTHING
   RETURNING id, event_seq
+)`
+
+/** The recordset columns of a new request (see `requestRow`). */
+export const NEW_REQUEST_COLUMNS = `node text, visit int, request_id text, seq int, spec json,
+      schema_id uuid, schema json, expires_at timestamptz, created_at timestamptz`
+
+/**
+ * A CTE storing the schemas of CTE `new_requests` that are not stored yet. In id order, so that
+ * two statements storing the same new schemas at once wait for each other instead of deadlocking.
+ */
+export const INSERT_SCHEMAS = `schemas AS (
+  INSERT INTO holdpoint.schemas (id, schema)
+  SELECT DISTINCT ON (schema_id) schema_id, schema FROM new_requests
+  WHERE schema_id IS NOT NULL ORDER BY schema_id
+  ON CONFLICT (id) DO NOTHING
 )`

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import type { Selectable } from 'kysely'
-import type { JsonValue } from '../json.js'
+import type { JsonObject, JsonValue } from '../json.js'
 import type { Database } from './schema.js'
 import type { Checkpoint, RequestSpec, RequestStatus, StoredRequest, StoredStep } from './store.js'
 
@@ -10,7 +11,9 @@ export interface RequestRow {
   visit: number
   request_id: string
   seq: number
+  /** The spec without its schema, which `holdpoint.schemas` keeps (see `requestSchemaSql`). */
   spec: RequestSpec
+  schema?: JsonObject | null
   status: RequestStatus
   answer: JsonValue | null
   answered_at: Date | string | null
@@ -58,14 +61,15 @@ export function runFieldsOf(row: RunColumns) {
 }
 
 export function toRequest(row: RequestRow): StoredRequest {
+  const spec = specOf(row)
   const answered =
-    row.status === 'answered' || (row.status === 'expired' && row.spec.default !== undefined)
+    row.status === 'answered' || (row.status === 'expired' && spec.default !== undefined)
   return {
     nodeId: row.node,
     visit: row.visit,
     requestId: row.request_id,
     seq: row.seq,
-    spec: row.spec,
+    spec,
     status: row.status,
     answer: answered ? (row.answer ?? null) : undefined,
     answeredAt: toDate(row.answered_at),
@@ -85,11 +89,11 @@ export function toStep(row: StepRow): StoredStep {
 }
 
 /**
- * A jsonb column that may hold a JSON `null` (a step or a run that returned `null`) as well as
+ * A json column that may hold a JSON `null` (a step or a run that returned `null`) as well as
  * SQL `NULL` (it returned nothing), read wrapped in an array: both arrive as `null` once parsed.
  */
 export function wrappedSql(column: string): string {
-  return `CASE WHEN ${column} IS NULL THEN NULL ELSE jsonb_build_array(${column}) END`
+  return `CASE WHEN ${column} IS NULL THEN NULL ELSE json_build_array(${column}) END`
 }
 
 /** A value read with `wrappedSql`, unwrapped: `undefined` for SQL `NULL`. */
@@ -105,17 +109,42 @@ export const RUN_SELECT_LIST = `r.id, r.workflow, r.version, r.status, r.node, r
 
 /** A step row as one JSON object of `StepRow`'s shape, for aggregating a run's steps. */
 export function stepObjectSql(alias: string): string {
-  return `jsonb_build_object('node', ${alias}.node, 'visit', ${alias}.visit, 'key', ${alias}.key,
+  return `json_build_object('node', ${alias}.node, 'visit', ${alias}.visit, 'key', ${alias}.key,
     'seq', ${alias}.seq, 'result', ${wrappedSql(`${alias}.result`)})`
 }
 
+/** A request's spec with its schema put back. */
+export function specOf(row: Pick<RequestRow, 'spec' | 'schema'>): RequestSpec {
+  return row.schema ? { ...row.spec, schema: row.schema } : row.spec
+}
+
+/**
+ * A request's schema, from `holdpoint.schemas` (selected as `schema` beside the request's
+ * columns). Schemas are stored once each, under an id derived from their text (`schemaId`): the
+ * requests of every run that asks the same question share one row.
+ */
+export function requestSchemaSql(alias: string): string {
+  return `(SELECT s.schema FROM holdpoint.schemas s WHERE s.id = ${alias}.schema_id)`
+}
+
+/** The id a schema's JSON text is stored under: the first 128 bits of its SHA-256, as a uuid. */
+export function schemaId(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
+}
+
+/** A new request as a row of the batched statements: its spec, and its schema apart. */
 export function requestRow(q: StoredRequest): Record<string, unknown> {
+  const { schema, ...spec } = q.spec
+  const schemaText = schema === undefined ? null : JSON.stringify(schema)
   return {
     node: q.nodeId,
     visit: q.visit,
     request_id: q.requestId,
     seq: q.seq,
-    spec: q.spec,
+    spec,
+    schema_id: schemaText === null ? null : schemaId(schemaText),
+    schema: schemaText === null ? null : schema,
     expires_at: q.expiresAt?.toISOString() ?? null,
     created_at: q.createdAt.toISOString(),
   }

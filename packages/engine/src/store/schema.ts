@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from '../json.js'
 import type { WorkflowStatus } from '../status.js'
 import type { RequestSpec, RequestStatus, RunPosition, SerializedError } from './store.js'
 
-/** jsonb columns: objects when read, JSON text when written. */
+/** json columns: objects when read, JSON text when written. */
 type Json<T> = ColumnType<T, string, string>
 
 /** The `holdpoint` schema as kysely sees it. */
@@ -36,12 +36,19 @@ export interface Database {
     visit: number
     request_id: string
     seq: number
+    /** Without its schema: `schema_id` names it in `holdpoint.schemas`. */
     spec: Json<RequestSpec>
+    schema_id: string | null
     status: RequestStatus
     answer: Json<JsonValue> | null
     answered_at: Date | null
     expires_at: Date | null
     created_at: Date
+  }
+  'holdpoint.schemas': {
+    /** The first 128 bits of the SHA-256 of the schema's JSON text. */
+    id: string
+    schema: Json<JsonObject>
   }
   'holdpoint.steps': {
     run_id: string

@@ -5,6 +5,7 @@ import {
   RUN_SELECT_LIST,
   json,
   requestRow,
+  requestSchemaSql,
   runFieldsOf,
   toRequest,
   stepObjectSql,
@@ -12,7 +13,12 @@ import {
   type RunRow,
 } from './rows.js'
 import type { Database } from './schema.js'
-import { INSERT_RUNS, NEW_RUN_COLUMNS } from './batch-fields.js'
+import {
+  INSERT_RUNS,
+  INSERT_SCHEMAS,
+  NEW_REQUEST_COLUMNS,
+  NEW_RUN_COLUMNS,
+} from './batch-fields.js'
 import { EVENTS_CHANNEL } from './sql-fragments.js'
 import { newRunFields } from './sql-create-runs.js'
 import type { PruneFilter, RunRecord, Scheduling } from './store.js'
@@ -28,11 +34,12 @@ export async function exportRun(
     RunRow & { history: Array<{ last_seq: number; at: string; events: [string, JsonObject][] }> }
   >`
     SELECT ${sql.raw(RUN_SELECT_LIST)},
-      (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
-         FROM holdpoint.requests q WHERE q.run_id = r.id) AS requests,
-      (SELECT coalesce(jsonb_agg(${sql.raw(stepObjectSql('s'))} ORDER BY s.node, s.visit, s.seq), '[]')
+      (SELECT coalesce(json_agg(q ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
+         FROM (SELECT q.*, ${sql.raw(requestSchemaSql('q'))} AS schema
+                 FROM holdpoint.requests q WHERE q.run_id = r.id) q) AS requests,
+      (SELECT coalesce(json_agg(${sql.raw(stepObjectSql('s'))} ORDER BY s.node, s.visit, s.seq), '[]')
          FROM holdpoint.steps s WHERE s.run_id = r.id) AS steps,
-      (SELECT coalesce(jsonb_agg(to_jsonb(h) ORDER BY h.last_seq), '[]')
+      (SELECT coalesce(json_agg(h ORDER BY h.last_seq), '[]')
          FROM holdpoint.history h WHERE h.run_id = r.id) AS history
     FROM holdpoint.runs r WHERE r.id = ${runId}`.execute(db)
   const row = rows[0]
@@ -65,25 +72,27 @@ export async function importRun(
   }
   const { rows } = await sql<{ id: string }>`
     WITH c AS (
-      SELECT * FROM jsonb_to_recordset(${json([run])}::jsonb) AS c(${sql.raw(NEW_RUN_COLUMNS)})
-    ), ${sql.raw(INSERT_RUNS)}, requests AS (
-      INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status, answer,
-        answered_at, expires_at, created_at)
-      SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, q.status, q.answer,
-        q.answered_at, q.expires_at, q.created_at
-      FROM run, jsonb_to_recordset(${json(record.requests.map(exportedRequest))}::jsonb)
-        AS q(node text, visit int, request_id text, seq int, spec jsonb, status text, answer jsonb,
-             answered_at timestamptz, expires_at timestamptz, created_at timestamptz)
+      SELECT * FROM json_to_recordset(${json([run])}::json) AS c(${sql.raw(NEW_RUN_COLUMNS)})
+    ), ${sql.raw(INSERT_RUNS)}, new_requests AS (
+      SELECT run.id AS run_id, q.* FROM run,
+        json_to_recordset(${json(record.requests.map(exportedRequest))}::json)
+        AS q(${sql.raw(NEW_REQUEST_COLUMNS)}, status text, answer json, answered_at timestamptz)
+    ), ${sql.raw(INSERT_SCHEMAS)}, requests AS (
+      INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, schema_id,
+        status, answer, answered_at, expires_at, created_at)
+      SELECT run_id, node, visit, request_id, seq, spec, schema_id, status, answer, answered_at,
+        expires_at, created_at
+      FROM new_requests
     ), steps AS (
       INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
       SELECT run.id, s.node, s.visit, s.key, s.seq, s.result -> 0
-      FROM run, jsonb_to_recordset(${json(record.steps.map((s) => ({ node: s.nodeId, visit: s.visit, key: s.key, seq: s.seq, result: s.result === undefined ? null : [s.result] })))}::jsonb)
-        AS s(node text, visit int, key text, seq int, result jsonb)
+      FROM run, json_to_recordset(${json(record.steps.map((s) => ({ node: s.nodeId, visit: s.visit, key: s.key, seq: s.seq, result: s.result === undefined ? null : [s.result] })))}::json)
+        AS s(node text, visit int, key text, seq int, result json)
     ), history AS (
       INSERT INTO holdpoint.history (run_id, last_seq, at, events)
-      SELECT run.id, e.seq, e.at, jsonb_build_array(jsonb_build_array(e.type, e.data))
-      FROM run, jsonb_to_recordset(${json(record.history)}::jsonb)
-        AS e(seq int, at timestamptz, type text, data jsonb)
+      SELECT run.id, e.seq, e.at, json_build_array(json_build_array(e.type, e.data))
+      FROM run, json_to_recordset(${json(record.history)}::json)
+        AS e(seq int, at timestamptz, type text, data json)
     )
     SELECT id FROM run`.execute(db)
   return rows.length === 1

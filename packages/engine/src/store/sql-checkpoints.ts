@@ -2,7 +2,9 @@ import { answerRow, requestRow } from './rows.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL } from './sql-fragments.js'
 import {
   APPEND_HISTORY,
+  INSERT_SCHEMAS,
   LEASE_UNTIL,
+  NEW_REQUEST_COLUMNS,
   RUN_COLUMNS,
   SCHEDULING_COLUMNS,
   WAKE_AT,
@@ -21,8 +23,8 @@ import type { Checkpoint } from './store.js'
 export const WRITE_CHECKPOINTS: Statement = {
   name: 'holdpoint_write_checkpoints',
   text: `WITH c AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(id uuid, expected int, require_lease text,
-    ${RUN_COLUMNS}, token bigint, ${SCHEDULING_COLUMNS}, new_requests jsonb, answers jsonb,
+  SELECT * FROM json_to_recordset($1::json) AS c(id uuid, expected int, require_lease text,
+    ${RUN_COLUMNS}, token bigint, ${SCHEDULING_COLUMNS}, new_requests json, answers json,
     close_open boolean)
 ), run AS (
   UPDATE holdpoint.runs AS r SET
@@ -39,18 +41,19 @@ export const WRITE_CHECKPOINTS: Statement = {
       OR r.lease_until < now())
   RETURNING r.id, r.event_seq
 ), ${APPEND_HISTORY}, new_requests AS (
-  INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, status,
+  SELECT run.id AS run_id, q.* FROM run JOIN c USING (id),
+    json_to_recordset(c.new_requests) AS q(${NEW_REQUEST_COLUMNS})
+), ${INSERT_SCHEMAS}, requests AS (
+  INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, schema_id, status,
     expires_at, created_at)
-  SELECT run.id, q.node, q.visit, q.request_id, q.seq, q.spec, 'open', q.expires_at, q.created_at
-  FROM run JOIN c USING (id),
-    jsonb_to_recordset(c.new_requests) AS q(node text, visit int, request_id text, seq int,
-      spec jsonb, expires_at timestamptz, created_at timestamptz)
+  SELECT run_id, node, visit, request_id, seq, spec, schema_id, 'open', expires_at, created_at
+  FROM new_requests
 ), answered AS (
   UPDATE holdpoint.requests AS q
   SET status = a.status, answer = a.answer, answered_at = c.at
   FROM run JOIN c USING (id),
-    jsonb_to_recordset(c.answers) AS a(node text, visit int, request_id text, status text,
-      answer jsonb)
+    json_to_recordset(c.answers) AS a(node text, visit int, request_id text, status text,
+      answer json)
   WHERE q.run_id = run.id AND q.node = a.node AND q.visit = a.visit
     AND q.request_id = a.request_id AND NOT c.close_open
 ), closed AS (

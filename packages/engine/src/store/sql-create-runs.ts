@@ -17,7 +17,7 @@ import type { NewRun, NewRunEvent } from './store.js'
 export const CREATE_RUNS: Statement = {
   name: 'holdpoint_create_runs',
   text: `WITH c AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(${NEW_RUN_COLUMNS})
+  SELECT * FROM json_to_recordset($1::json) AS c(${NEW_RUN_COLUMNS})
 ), ${INSERT_RUNS}, ${APPEND_HISTORY}
 SELECT run.id, CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke
 FROM run JOIN c USING (id)`,

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { RunEvent, RunEventData } from '../history/run-event.js'
 import type { JsonObject, JsonValue } from '../json.js'
-import { toDate, type RequestRow } from './rows.js'
+import { requestSchemaSql, specOf, toDate, type RequestRow } from './rows.js'
 import type { Database } from './schema.js'
 
 interface EventRow {
@@ -29,16 +29,19 @@ export async function listEvents(
       SELECT h.last_seq - json_array_length(h.events) + e.ord::int AS seq, h.at,
         e.value->>0 AS type, e.value->1 AS data,
         CASE WHEN e.value->>0 IN ('input_requested', 'input_received') THEN (
-          SELECT to_jsonb(q) FROM holdpoint.requests q
-           WHERE q.run_id = h.run_id AND q.node = e.value->1->>'node'
-             AND q.visit = (e.value->1->>'visit')::int AND q.request_id = e.value->1->>'requestId'
+          SELECT row_to_json(q) FROM (
+            SELECT q.*, ${sql.raw(requestSchemaSql('q'))} AS schema FROM holdpoint.requests q
+             WHERE q.run_id = h.run_id AND q.node = e.value->1->>'node'
+               AND q.visit = (e.value->1->>'visit')::int
+               AND q.request_id = e.value->1->>'requestId') q
         ) END AS request,
         CASE WHEN e.value->>0 = 'run_completed' THEN (
           SELECT r.output FROM holdpoint.runs r WHERE r.id = h.run_id
         ) END AS output
       FROM holdpoint.history h
       CROSS JOIN LATERAL json_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
-      WHERE h.run_id = ${runId} AND h.last_seq > ${after}
+      -- The block condition lets the index skip the blocks before \`after\` (migration 6).
+      WHERE h.run_id = ${runId} AND h.last_seq / 64 >= ${after}::bigint / 64 AND h.last_seq > ${after}
     ) AS expanded
     WHERE seq > ${after}
     ORDER BY seq
@@ -55,7 +58,7 @@ export async function listEvents(
 function eventData(row: EventRow): RunEventData[keyof RunEventData] {
   const { request } = row
   if (row.type === 'input_requested' && request) {
-    const spec = request.spec
+    const spec = specOf(request)
     return {
       ...(row.data as RunEventData['input_requested']),
       prompt: spec.prompt ?? null,

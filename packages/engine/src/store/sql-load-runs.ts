@@ -1,5 +1,6 @@
 import {
   RUN_SELECT_LIST,
+  requestSchemaSql,
   runFieldsOf,
   stepObjectSql,
   toRequest,
@@ -17,11 +18,11 @@ export const LOAD_RUNS: Statement = {
   name: 'holdpoint_load_runs',
   // Columns by name: a prepared statement's result may not change shape under a later migration.
   text: `SELECT ${RUN_SELECT_LIST},
-  (SELECT coalesce(jsonb_agg(to_jsonb(q) ORDER BY q.node, q.visit, q.seq), '[]'::jsonb)
-     FROM holdpoint.requests q
-    WHERE q.run_id = r.id
-      AND (q.status = 'open' OR (q.node = r.node AND q.visit = r.visit))) AS requests,
-  (SELECT coalesce(jsonb_agg(${stepObjectSql('s')} ORDER BY s.seq), '[]'::jsonb)
+  (SELECT coalesce(json_agg(q ORDER BY q.node, q.visit, q.seq), '[]'::json)
+     FROM (SELECT q.*, ${requestSchemaSql('q')} AS schema FROM holdpoint.requests q
+            WHERE q.run_id = r.id
+              AND (q.status = 'open' OR (q.node = r.node AND q.visit = r.visit))) q) AS requests,
+  (SELECT coalesce(json_agg(${stepObjectSql('s')} ORDER BY s.seq), '[]'::json)
      FROM holdpoint.steps s
     WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
 FROM holdpoint.runs r

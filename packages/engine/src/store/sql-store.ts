@@ -4,8 +4,8 @@ import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
-import { toRequest, toStep, unwrap, wrappedSql, type StepRow } from './rows.js'
-import type { JsonValue } from '../json.js'
+import { requestSchemaSql, toRequest, toStep, unwrap, wrappedSql, type StepRow } from './rows.js'
+import type { JsonObject, JsonValue } from '../json.js'
 import type { Database } from './schema.js'
 import { exportRun, importRun, pruneRuns } from './sql-archive.js'
 import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
@@ -30,6 +30,9 @@ import type {
   StoredRun,
   StoredStep,
 } from './store.js'
+
+/** A request's schema beside its columns (see `requestSchemaSql`). */
+const requestSchema = sql<JsonObject | null>`${sql.raw(requestSchemaSql('q'))}`.as('schema')
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -195,8 +198,9 @@ export class SqlStore implements Store {
   async findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]> {
     if (requestIds.length === 0 || !uuidPattern.test(runId)) return []
     const rows = await this.#db
-      .selectFrom('holdpoint.requests')
-      .selectAll()
+      .selectFrom('holdpoint.requests as q')
+      .selectAll('q')
+      .select(requestSchema)
       .where('run_id', '=', runId)
       .where('request_id', 'in', requestIds)
       .where('status', '!=', 'open')
@@ -211,7 +215,7 @@ export class SqlStore implements Store {
       WITH inserted AS (
         INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
         VALUES (${runId}, ${step.nodeId}, ${step.visit}, ${step.key}, ${step.seq},
-          ${step.result === undefined ? null : JSON.stringify(step.result)}::jsonb)
+          ${step.result === undefined ? null : JSON.stringify(step.result)}::json)
         ON CONFLICT DO NOTHING
         RETURNING node, visit, key, seq, ${sql.raw(wrappedSql('result'))} AS result
       )
@@ -261,8 +265,9 @@ export class SqlStore implements Store {
       waiting.length === 0
         ? []
         : await this.#db
-            .selectFrom('holdpoint.requests')
-            .selectAll()
+            .selectFrom('holdpoint.requests as q')
+            .selectAll('q')
+            .select(requestSchema)
             .where('run_id', 'in', waiting)
             .where('status', '=', 'open')
             .orderBy('seq')

@@ -3,6 +3,7 @@ import * as leases from './0002-leases.js'
 import * as writeTokens from './0003-write-tokens.js'
 import * as history from './0004-history.js'
 import * as compactHistory from './0005-compact-history.js'
+import * as smallerRows from './0006-smaller-rows.js'
 
 /** The schema's migrations, in order. A migration is never edited once released: add the next one. */
 export const migrations: ReadonlyArray<{
@@ -15,6 +16,7 @@ export const migrations: ReadonlyArray<{
   { version: 3, name: 'write-tokens', statements: writeTokens.statements },
   { version: 4, name: 'history', statements: history.statements },
   { version: 5, name: 'compact-history', statements: compactHistory.statements },
+  { version: 6, name: 'smaller-rows', statements: smallerRows.statements },
 ]
 
 /** The schema version this code writes. */
