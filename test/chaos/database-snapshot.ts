@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { REQUEST_EVENTS } from '../../packages/engine/src/store/request-events.js'
 
 // What the verifier reads from the database after a chaos run, all at once.
 
@@ -64,10 +65,15 @@ export async function load(client: pg.Client): Promise<Data> {
   const runs = (
     await client.query<{ row: RunRow }>('SELECT to_jsonb(r) AS row FROM holdpoint.runs r')
   ).rows.map((r) => r.row)
+  // History rows, and the events request rows keep (as the engine's own history reads merge them).
   const { rows: events } = await client.query<EventRow>(
     `SELECT h.run_id, h.last_seq - json_array_length(h.events) + e.ord::int AS seq,
        e.value->>0 AS type, e.value->1 AS data, h.at
      FROM holdpoint.history h, json_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
+     UNION ALL
+     SELECT q.run_id, e.seq, e.type, e.data, e.at
+     FROM holdpoint.requests q CROSS JOIN ${REQUEST_EVENTS}
+     WHERE e.seq IS NOT NULL
      ORDER BY 1, 2`,
   )
   const { rows: requests } = await client.query<RequestRow>(

@@ -61,6 +61,34 @@ describe.each(storeKinds)('live event streams (%s)', (kind) => {
     await reader.close()
   })
 
+  it('hears of an answer stored by another Holdpoint, though it writes no history row', async () => {
+    if (kind === 'pglite') return // a PGlite database belongs to one process
+    const writer = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
+    const reader = createHoldpoint({ workflows: [], store: await stores.fresh(kind) })
+    const engine = await writer.start('approval', { topic: 'told' })
+    await engine.run()
+    const waited = (await collect(engine.events())).at(-1)
+    expect(waited?.type).toBe('run_waiting')
+    const controller = new AbortController()
+    const following = reader.events(engine.runId, {
+      after: waited?.seq ?? 0,
+      follow: true,
+      signal: controller.signal,
+    })
+    const stream = following[Symbol.asyncIterator]()
+    const next = stream.next()
+    // Let the reader replay (nothing yet) and settle into listening before the answer lands.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Stored only; nobody runs the run on, so the answer's checkpoint is the only one.
+    await engine.run({ approve: { approved: true, note: 'ok' } }, { background: true })
+    // Well before the idle re-read (30 s): only the checkpoint's notification can wake the reader.
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000))
+    const first = await Promise.race([next, timeout])
+    controller.abort()
+    expect(first).toMatchObject({ value: { type: 'input_received', seq: (waited?.seq ?? 0) + 1 } })
+    await reader.close()
+  })
+
   it('ends at once for a finished run followed from its end, and quietly on abort', async () => {
     const hp = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
     const engine = await hp.start('approval', { topic: 'ends' })

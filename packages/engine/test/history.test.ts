@@ -5,6 +5,7 @@ import { createHoldpoint, defineWorkflow, HoldpointError, type RunEvent } from '
 import type { SqlStore } from '../src/postgres.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval, resetCounts } from './fixtures/approval.js'
+import { parallel } from './fixtures/parallel.js'
 
 async function history(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
   const all: RunEvent[] = []
@@ -137,7 +138,36 @@ describe.each(storeKinds)('run history (%s)', (kind) => {
     )
     const events = await history(engine.events())
     expect(events).toHaveLength(11)
-    expect(rows[0]?.n).toBeLessThan(7)
+    // Start, draft, review and publish; the pause's and the answer's events are kept by the
+    // request's row.
+    expect(rows[0]?.n).toBe(4)
+  })
+
+  it('numbers the events request rows keep among the others: several requests, answered apart', async () => {
+    const hp = createHoldpoint({ workflows: [parallel], store: await stores.open(kind) })
+    const engine = await hp.start('parallel', undefined)
+    await engine.run()
+    await engine.run({ b: 2 }, { by: 'bo' })
+    await engine.run({ a: 1 })
+    const events = await history(engine.events())
+    expect(events.map((e) => [e.seq, e.type, e.data])).toEqual([
+      [1, 'run_started', { workflow: 'parallel', version: 1 }],
+      [2, 'node_started', { node: 'ask', visit: 1 }],
+      [3, 'input_requested', expect.objectContaining({ requestId: 'a', node: 'ask', visit: 1 })],
+      [4, 'input_requested', expect.objectContaining({ requestId: 'b', node: 'ask', visit: 1 })],
+      [5, 'run_waiting', { requestIds: ['a', 'b'] }],
+      [6, 'input_received', { requestId: 'b', node: 'ask', visit: 1, by: 'bo', answer: 2 }],
+      [7, 'input_received', { requestId: 'a', node: 'ask', visit: 1, answer: 1 }],
+      [8, 'node_completed', expect.objectContaining({ node: 'ask', output: { a: 1, b: 2 } })],
+      [9, 'run_completed', { output: { a: 1, b: 2 } }],
+    ])
+    // The same events from any point, and in an export.
+    for (const after of [2, 4, 5, 6]) {
+      const tail = await history(engine.events({ after }))
+      expect(tail).toEqual(events.filter((e) => e.seq > after))
+    }
+    const exported = (await engine.export()).history
+    expect(exported.map((e) => [e.seq, e.type])).toEqual(events.map((e) => [e.seq, e.type]))
   })
 
   it('publishes a request fully: prompt, options, schema, payload and deadline', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
+import { parallel } from './fixtures/parallel.js'
 
 const form = defineWorkflow({
   id: 'form',
@@ -12,18 +13,6 @@ const form = defineWorkflow({
       const name = await requestInput({ id: 'name_field', prompt: 'Name?' })
       const age = await requestInput({ id: 'age_field', prompt: 'Age?', schema: z.number().int() })
       return { name, age }
-    },
-  },
-})
-
-const parallel = defineWorkflow({
-  id: 'parallel',
-  version: 1,
-  start: 'ask',
-  nodes: {
-    ask: async ({ requestInput }) => {
-      const [a, b] = await Promise.all([requestInput({ id: 'a' }), requestInput({ id: 'b' })])
-      return { a, b }
     },
   },
 })

@@ -101,7 +101,8 @@ export async function completeNode(
       nodeId: null,
       position: { ...next.position, visits },
       state,
-      outputs,
+      // Outputs are kept for the nodes that read them (`ctx.output`); none runs after the end.
+      outputs: {},
       output: result,
       error: null,
     }

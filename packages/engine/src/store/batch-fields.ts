@@ -2,8 +2,15 @@ import type { NewRunEvent, RunFields, Scheduling } from './store.js'
 
 // The fields that rows of the batched statements share, as JSON, and the SQL that reads them.
 
-/** The run columns a start and a checkpoint both write. */
-export function runFields(run: RunFields, events: readonly NewRunEvent[]) {
+/**
+ * The run columns a start and a checkpoint both write. `events` are numbered; the history row
+ * holds `stored` of them (the rest are kept by request rows, see `splitEvents`).
+ */
+export function runFields(
+  run: RunFields,
+  events: readonly NewRunEvent[],
+  stored: readonly NewRunEvent[] = events,
+) {
   return {
     status: run.status,
     node: run.nodeId,
@@ -16,7 +23,7 @@ export function runFields(run: RunFields, events: readonly NewRunEvent[]) {
     error: run.error,
     at: run.updatedAt.toISOString(),
     // As text, so that history stores it exactly as written (a jsonb value would be re-spaced).
-    events: events.length > 0 ? JSON.stringify(events.map((e) => [e.type, e.data])) : null,
+    events: stored.length > 0 ? JSON.stringify(stored.map((e) => [e.type, e.data])) : null,
     event_count: events.length,
   }
 }
@@ -71,7 +78,8 @@ export const INSERT_RUNS = `run AS (
 
 /** The recordset columns of a new request (see `requestRow`). */
 export const NEW_REQUEST_COLUMNS = `node text, visit int, request_id text, seq int, spec json,
-      schema_id uuid, schema json, expires_at timestamptz, created_at timestamptz`
+      schema_id uuid, schema json, expires_at timestamptz, created_at timestamptz,
+      requested_offset int, waiting_offset int, waiting_ids json`
 
 /**
  * A CTE storing the schemas of CTE `new_requests` that are not stored yet. In id order, so that

@@ -20,6 +20,7 @@ import {
   NEW_RUN_COLUMNS,
 } from './batch-fields.js'
 import { EVENTS_CHANNEL } from './sql-fragments.js'
+import { REQUEST_EVENTS } from './request-events.js'
 import { newRunFields } from './sql-create-runs.js'
 import type { PruneFilter, RunRecord, Scheduling } from './store.js'
 
@@ -31,7 +32,10 @@ export async function exportRun(
   runId: string,
 ): Promise<RunRecord | undefined> {
   const { rows } = await sql<
-    RunRow & { history: Array<{ last_seq: number; at: string; events: [string, JsonObject][] }> }
+    RunRow & {
+      history: Array<{ last_seq: number; at: string; events: [string, JsonObject][] }>
+      request_events: Array<{ seq: number; at: string; type: string; data: JsonObject }>
+    }
   >`
     SELECT ${sql.raw(RUN_SELECT_LIST)},
       (SELECT coalesce(json_agg(q ORDER BY q.created_at, q.node, q.visit, q.seq), '[]')
@@ -40,7 +44,10 @@ export async function exportRun(
       (SELECT coalesce(json_agg(${sql.raw(stepObjectSql('s'))} ORDER BY s.node, s.visit, s.seq), '[]')
          FROM holdpoint.steps s WHERE s.run_id = r.id) AS steps,
       (SELECT coalesce(json_agg(h ORDER BY h.last_seq), '[]')
-         FROM holdpoint.history h WHERE h.run_id = r.id) AS history
+         FROM holdpoint.history h WHERE h.run_id = r.id) AS history,
+      (SELECT coalesce(json_agg(e), '[]') FROM holdpoint.requests q
+         CROSS JOIN ${sql.raw(REQUEST_EVENTS)}
+        WHERE q.run_id = r.id AND e.seq IS NOT NULL) AS request_events
     FROM holdpoint.runs r WHERE r.id = ${runId}`.execute(db)
   const row = rows[0]
   if (!row) return undefined
@@ -48,14 +55,19 @@ export async function exportRun(
     ...runFieldsOf(row),
     requests: row.requests.map(toRequest),
     steps: row.steps.map(toStep),
-    history: row.history.flatMap((h) =>
-      h.events.map(([type, data], i) => ({
-        seq: h.last_seq - h.events.length + 1 + i,
-        at: new Date(h.at),
-        type: type as RunEventType,
-        data,
-      })),
-    ),
+    history: [
+      ...row.history.flatMap((h) =>
+        h.events.map(([type, data], i) => ({
+          seq: h.last_seq - h.events.length + 1 + i,
+          at: h.at,
+          type,
+          data,
+        })),
+      ),
+      ...row.request_events,
+    ]
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => ({ ...e, at: new Date(e.at), type: e.type as RunEventType })),
   }
 }
 

@@ -1,4 +1,5 @@
 import { answerRow, requestRow } from './rows.js'
+import { requestKey, splitEvents } from './request-events.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL } from './sql-fragments.js'
 import {
   APPEND_HISTORY,
@@ -41,19 +42,22 @@ export const WRITE_CHECKPOINTS: Statement = {
       OR r.lease_until < now())
   RETURNING r.id, r.event_seq
 ), ${APPEND_HISTORY}, new_requests AS (
-  SELECT run.id AS run_id, q.* FROM run JOIN c USING (id),
-    json_to_recordset(c.new_requests) AS q(${NEW_REQUEST_COLUMNS})
+  -- Event offsets count from the first event of this checkpoint (see splitEvents).
+  SELECT run.id AS run_id, run.event_seq - c.event_count AS seq_base, q.*
+  FROM run JOIN c USING (id), json_to_recordset(c.new_requests) AS q(${NEW_REQUEST_COLUMNS})
 ), ${INSERT_SCHEMAS}, requests AS (
   INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, schema_id, status,
-    expires_at, created_at)
-  SELECT run_id, node, visit, request_id, seq, spec, schema_id, 'open', expires_at, created_at
+    expires_at, created_at, requested_seq, waiting_seq, waiting_ids)
+  SELECT run_id, node, visit, request_id, seq, spec, schema_id, 'open', expires_at, created_at,
+    seq_base + requested_offset, seq_base + waiting_offset, waiting_ids
   FROM new_requests
 ), answered AS (
   UPDATE holdpoint.requests AS q
-  SET status = a.status, answer = a.answer, answered_at = c.at
+  SET status = a.status, answer = a.answer, answered_at = c.at,
+    answer_seq = run.event_seq - c.event_count + a.answer_offset, answered_by = a.answered_by
   FROM run JOIN c USING (id),
     json_to_recordset(c.answers) AS a(node text, visit int, request_id text, status text,
-      answer json)
+      answer json, answer_offset int, answered_by text)
   WHERE q.run_id = run.id AND q.node = a.node AND q.visit = a.visit
     AND q.request_id = a.request_id AND NOT c.close_open
 ), closed AS (
@@ -64,24 +68,34 @@ export const WRITE_CHECKPOINTS: Statement = {
 SELECT run.id,
   CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke,
   (SELECT pg_notify('${EVENTS_CHANNEL}', run.id::text) FROM holdpoint.followers f
-    WHERE c.events IS NOT NULL AND f.run_id = run.id AND f.until > now()) AS told
+    WHERE c.event_count > 0 AND f.run_id = run.id AND f.until > now()) AS told
 FROM run JOIN c USING (id)`,
 }
 
 /** A checkpoint as one row of `WRITE_CHECKPOINTS`. */
 export function checkpointItem(cp: Checkpoint): BatchItem {
   const { run } = cp
+  const split = splitEvents(cp.events, cp.newRequests, cp.answers)
   return {
     key: cp.runId.toLowerCase(),
     json: JSON.stringify({
       id: cp.runId,
       expected: cp.expectedVersion,
       require_lease: cp.requireLease ?? null,
-      ...runFields(run, cp.events),
+      ...runFields(run, cp.events, split.stored),
       token: cp.token,
       ...schedulingFields(cp.scheduling),
-      new_requests: cp.newRequests.length > 0 ? cp.newRequests.map(requestRow) : null,
-      answers: cp.answers.length > 0 ? cp.answers.map(answerRow) : null,
+      new_requests:
+        cp.newRequests.length > 0
+          ? cp.newRequests.map((q) => ({
+              ...requestRow(q),
+              ...split.requested.get(requestKey(q)),
+            }))
+          : null,
+      answers:
+        cp.answers.length > 0
+          ? cp.answers.map((a) => ({ ...answerRow(a), ...split.answered.get(requestKey(a)) }))
+          : null,
       close_open: cp.closeOpenRequests,
     }),
   }

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely'
 import type { RunEvent, RunEventData } from '../history/run-event.js'
 import type { JsonObject, JsonValue } from '../json.js'
 import { requestSchemaSql, specOf, toDate, type RequestRow } from './rows.js'
+import { REQUEST_EVENTS } from './request-events.js'
 import type { Database } from './schema.js'
 
 interface EventRow {
@@ -14,9 +15,9 @@ interface EventRow {
 }
 
 /**
- * A run's history after `after`: each checkpoint's row expanded into its events, with the
- * request (for `input_requested` and `input_received`) and the run's output (for
- * `run_completed`) joined in.
+ * A run's history after `after`: each checkpoint's row expanded into its events, merged with
+ * the events request rows keep (`REQUEST_EVENTS`), with the request (for `input_requested` and
+ * `input_received`) and the run's output (for `run_completed`) joined in.
  */
 export async function listEvents(
   db: Kysely<Database>,
@@ -42,6 +43,13 @@ export async function listEvents(
       CROSS JOIN LATERAL json_array_elements(h.events) WITH ORDINALITY AS e(value, ord)
       -- The block condition lets the index skip the blocks before \`after\` (migration 6).
       WHERE h.run_id = ${runId} AND h.last_seq / 64 >= ${after}::bigint / 64 AND h.last_seq > ${after}
+      UNION ALL
+      SELECT e.seq, e.at, e.type, e.data,
+        CASE WHEN e.type <> 'run_waiting' THEN row_to_json(q) END AS request, NULL AS output
+      FROM (SELECT q.*, ${sql.raw(requestSchemaSql('q'))} AS schema FROM holdpoint.requests q
+             WHERE q.run_id = ${runId}) q
+      CROSS JOIN ${sql.raw(REQUEST_EVENTS)}
+      WHERE e.seq > ${after}
     ) AS expanded
     WHERE seq > ${after}
     ORDER BY seq

@@ -5,6 +5,13 @@
  * text: every run that asks the same question shares one row, where each request kept a copy
  * (an approval request's row: 336 → 180 bytes; forms with many fields gain far more).
  *
+ * The history events that only restate a request's life are kept by the request's row instead
+ * of a history row of their own: `requested_seq` numbers its `input_requested`, `waiting_seq` and
+ * `waiting_ids` the `run_waiting` that followed it (on the last request of a pause),
+ * `answer_seq` and `answered_by` its `input_received`. Readers of history merge them back in
+ * by sequence number. A pause and an answer then write no history row (an approval run: 6 → 4
+ * rows). Events stored before keep their history rows; those columns stay empty for them.
+ *
  * A run's position, state, outputs, input, output and error, a request's spec and answer and a
  * step's result become `json`, the text as written, instead of `jsonb`. Holdpoint never looks
  * inside them in SQL: it writes each whole and reads it whole. Every checkpoint writes a new
@@ -25,7 +32,13 @@ export const statements = [
     id uuid PRIMARY KEY,
     schema json NOT NULL
   )`,
-  `ALTER TABLE holdpoint.requests ADD COLUMN schema_id uuid`,
+  `ALTER TABLE holdpoint.requests
+     ADD COLUMN schema_id uuid,
+     ADD COLUMN requested_seq int,
+     ADD COLUMN waiting_seq int,
+     ADD COLUMN waiting_ids json,
+     ADD COLUMN answer_seq int,
+     ADD COLUMN answered_by text`,
   `UPDATE holdpoint.requests
       SET schema_id = substr(encode(sha256(convert_to((spec->'schema')::text, 'UTF8')), 'hex'), 1, 32)::uuid
     WHERE spec ? 'schema'`,
