@@ -19,6 +19,10 @@
  * larger than their compact text (measured: an approval run's row 494 → 400 bytes, 1.46 → 1.31 KB
  * per run with its dead versions and index entries).
  *
+ * With rows that much smaller, `runs` keeps 40% of each page free instead of 30%: more of a
+ * batch's new row versions land beside the old ones (measured with 70, 60 and 50: 1,229, 1,196
+ * and 1,245 bytes of `runs` per approval run).
+ *
  * History rows are found through a non-unique index on the run and the block of 64 sequence
  * numbers a row ends in. B-tree deduplication keeps one entry per run and block (a run's rows
  * share them) where the primary key kept one per row, and a reader of a long run's tail still
@@ -57,6 +61,7 @@ export const statements = [
      ALTER COLUMN spec TYPE json USING spec::json,
      ALTER COLUMN answer TYPE json USING answer::json`,
   `ALTER TABLE holdpoint.steps ALTER COLUMN result TYPE json USING result::json`,
+  `ALTER TABLE holdpoint.runs SET (fillfactor = 60)`,
   `CREATE INDEX history_block_idx ON holdpoint.history (run_id, (last_seq / 64))`,
   `ALTER TABLE holdpoint.history DROP CONSTRAINT history_pkey`,
   `ALTER TABLE holdpoint.history REPLICA IDENTITY FULL`,
