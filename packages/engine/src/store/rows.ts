@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { JsonObject, JsonValue } from '../json.js'
 import type { Database } from './schema.js'
 import type { Checkpoint, RequestSpec, RequestStatus, StoredRequest, StoredStep } from './store.js'
@@ -125,6 +125,16 @@ export function specOf(row: Pick<RequestRow, 'spec' | 'schema'>): RequestSpec {
  */
 export function requestSchemaSql(alias: string): string {
   return `(SELECT s.schema FROM holdpoint.schemas s WHERE s.id = ${alias}.schema_id)`
+}
+
+/** A request's schema as a column beside those of requests aliased `q`. */
+export const requestSchemaColumn = sql<JsonObject | null>`${sql.raw(requestSchemaSql('q'))}`.as(
+  'schema',
+)
+
+/** Whether a text is a uuid: ids that are not cannot name a run, and are not sent to Postgres. */
+export function isUuid(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
 }
 
 /** The id a schema's JSON text is stored under: the first 128 bits of its SHA-256, as a uuid. */

@@ -4,8 +4,7 @@ import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
-import { requestSchemaSql, toRequest, toStep, unwrap, wrappedSql, type StepRow } from './rows.js'
-import type { JsonObject, JsonValue } from '../json.js'
+import { isUuid, requestSchemaColumn, toRequest, toStep, wrappedSql, type StepRow } from './rows.js'
 import type { Database } from './schema.js'
 import { exportRun, importRun, pruneRuns } from './sql-archive.js'
 import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
@@ -13,6 +12,7 @@ import { createRuns, newRunItem } from './sql-create-runs.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL, type Listen } from './sql-fragments.js'
 import { follow, listEvents } from './sql-history.js'
 import { loadRuns, runIdItem } from './sql-load-runs.js'
+import { listRuns } from './sql-list-runs.js'
 import type { BatchItem, ExecuteStatement } from './statement.js'
 import { StatementBatcher } from './statement-batcher.js'
 import { failedOnAValue } from './guarded-dialect.js'
@@ -30,11 +30,6 @@ import type {
   StoredRun,
   StoredStep,
 } from './store.js'
-
-/** A request's schema beside its columns (see `requestSchemaSql`). */
-const requestSchema = sql<JsonObject | null>`${sql.raw(requestSchemaSql('q'))}`.as('schema')
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Options shared by the SQL stores. */
 export interface SqlStoreOptions {
@@ -146,7 +141,7 @@ export class SqlStore implements Store {
 
   async loadRun(runId: string): Promise<StoredRun | undefined> {
     if (this.#closed) throw new StoreClosedError()
-    if (!uuidPattern.test(runId)) return undefined
+    if (!isUuid(runId)) return undefined
     return this.#batches.load.submit(runIdItem(runId))
   }
 
@@ -196,11 +191,11 @@ export class SqlStore implements Store {
   }
 
   async findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]> {
-    if (requestIds.length === 0 || !uuidPattern.test(runId)) return []
+    if (requestIds.length === 0 || !isUuid(runId)) return []
     const rows = await this.#db
       .selectFrom('holdpoint.requests as q')
       .selectAll('q')
-      .select(requestSchema)
+      .select(requestSchemaColumn)
       .where('run_id', '=', runId)
       .where('request_id', 'in', requestIds)
       .where('status', '!=', 'open')
@@ -227,80 +222,19 @@ export class SqlStore implements Store {
     return rows[0] ? toStep(rows[0]) : step
   }
 
-  async listRuns(filter: RunFilter): Promise<RunSummary[]> {
-    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000)
-    const statuses =
-      filter.status === undefined
-        ? []
-        : Array.isArray(filter.status)
-          ? filter.status
-          : [filter.status]
-    let query = this.#db
-      .selectFrom('holdpoint.runs')
-      .select([
-        'id',
-        'workflow',
-        'version',
-        'status',
-        'node',
-        sql<[JsonValue] | null>`${sql.raw(wrappedSql('output'))}`.as('output'),
-        'error',
-        'created_at',
-        'updated_at',
-      ])
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-    if (statuses.length > 0) query = query.where('status', 'in', statuses as string[] as never)
-    if (filter.workflowId !== undefined) query = query.where('workflow', '=', filter.workflowId)
-    if (filter.after !== undefined) {
-      if (!uuidPattern.test(filter.after)) return []
-      query = query.where(
-        sql<boolean>`(created_at, id) > (SELECT created_at, id FROM holdpoint.runs WHERE id = ${filter.after})`,
-      )
-    }
-    const runs = await query.execute()
-    const waiting = runs.filter((r) => r.status === 'waiting_for_input').map((r) => r.id)
-    const open =
-      waiting.length === 0
-        ? []
-        : await this.#db
-            .selectFrom('holdpoint.requests as q')
-            .selectAll('q')
-            .select(requestSchema)
-            .where('run_id', 'in', waiting)
-            .where('status', '=', 'open')
-            .orderBy('seq')
-            .execute()
-    const openByRun = new Map<string, StoredRequest[]>()
-    for (const q of open) {
-      const requests = openByRun.get(q.run_id) ?? []
-      requests.push(toRequest(q))
-      openByRun.set(q.run_id, requests)
-    }
-    return runs.map((r) => ({
-      id: r.id,
-      workflowId: r.workflow,
-      version: r.version,
-      status: r.status,
-      nodeId: r.node,
-      output: unwrap(r.output),
-      error: r.error,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      openRequests: openByRun.get(r.id) ?? [],
-    }))
+  listRuns(filter: RunFilter): Promise<RunSummary[]> {
+    return listRuns(this.#db, filter)
   }
 
   async listEvents(runId: string, after: number, limit: number): Promise<RunEvent[]> {
-    if (!uuidPattern.test(runId)) return []
+    if (!isUuid(runId)) return []
     return listEvents(this.#db, runId, after, limit)
   }
 
   async follow(runIds: readonly string[], ms: number): Promise<void> {
     await follow(
       this.#db,
-      runIds.filter((id) => uuidPattern.test(id)),
+      runIds.filter((id) => isUuid(id)),
       ms,
     )
   }
@@ -310,7 +244,7 @@ export class SqlStore implements Store {
   }
 
   async exportRun(runId: string): Promise<RunRecord | undefined> {
-    if (!uuidPattern.test(runId)) return undefined
+    if (!isUuid(runId)) return undefined
     return exportRun(this.#db, runId)
   }
 

@@ -23,6 +23,13 @@
  * batch's new row versions land beside the old ones (measured with 70, 60 and 50: 1,229, 1,196
  * and 1,245 bytes of `runs` per approval run).
  *
+ * The index that lists runs by status keys on (status, created_at) instead of (status,
+ * created_at, id). Every checkpoint that is not a HOT update adds an entry for the row's new
+ * version; without the id, the versions of one run with one status share their key, and B-tree
+ * deduplication keeps them as one entry (measured: `runs` 1,196 → 967 bytes per approval run).
+ * Lists still read it in (created_at, id) order, sorting only the runs created in the same
+ * instant, and page from a (created_at, id) cursor with `created_at` as the index bound.
+ *
  * History rows are found through a non-unique index on the run and the block of 64 sequence
  * numbers a row ends in. B-tree deduplication keeps one entry per run and block (a run's rows
  * share them) where the primary key kept one per row, and a reader of a long run's tail still
@@ -62,6 +69,8 @@ export const statements = [
      ALTER COLUMN answer TYPE json USING answer::json`,
   `ALTER TABLE holdpoint.steps ALTER COLUMN result TYPE json USING result::json`,
   `ALTER TABLE holdpoint.runs SET (fillfactor = 60)`,
+  `DROP INDEX holdpoint.runs_status_idx`,
+  `CREATE INDEX runs_status_idx ON holdpoint.runs (status, created_at)`,
   `CREATE INDEX history_block_idx ON holdpoint.history (run_id, (last_seq / 64))`,
   `ALTER TABLE holdpoint.history DROP CONSTRAINT history_pkey`,
   `ALTER TABLE holdpoint.history REPLICA IDENTITY FULL`,
