@@ -161,14 +161,18 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     runId: string,
   ): Promise<WorkflowEngine<TState>> {
     const store = await this.store()
+    const known = typeof runId === 'string' ? this.#engines.get(runId.toLowerCase()) : undefined
+    if (known) {
+      // Held here: the row version alone says whether it is still as stored.
+      const version = await store.runVersion(known.runId)
+      if (version !== undefined && (version === known.rowVersion || known.busy)) {
+        this.#touch(known.runId, known)
+        return known as unknown as WorkflowEngine<TState>
+      }
+    }
     const run = typeof runId === 'string' ? await store.loadRun(runId) : undefined
     if (!run) throw new RunNotFoundError(label(runId))
     this.#registry.resolve(run.workflowId, run.version)
-    const known = this.#engines.get(run.id)
-    if (known && (known.rowVersion === run.rowVersion || known.busy)) {
-      this.#touch(run.id, known)
-      return known as unknown as WorkflowEngine<TState>
-    }
     known?.dispose()
     return this.#remember(
       new WorkflowEngine(this.#host(store, run.workflowId, run.version), run),

@@ -31,6 +31,8 @@ describe('postgresStore', () => {
       const hp = createHoldpoint({ workflows: [approval], store })
       const engine = await hp.start('approval', { topic: 'prepared' })
       await engine.run()
+      // Another Holdpoint reads the whole run; this one, holding it, checks its version only.
+      await createHoldpoint({ workflows: [approval], store }).load(engine.runId)
       await (await hp.load(engine.runId)).run({ approve: { approved: true, note: 'ok' } })
       await hp.close()
       const { rows } = await pool.query<{ name: string }>(
@@ -38,7 +40,12 @@ describe('postgresStore', () => {
       )
       expect(rows.map((r) => r.name)).toEqual(
         preparedStatements
-          ? ['holdpoint_create_runs', 'holdpoint_load_runs', 'holdpoint_write_checkpoints']
+          ? [
+              'holdpoint_create_runs',
+              'holdpoint_load_runs',
+              'holdpoint_run_versions',
+              'holdpoint_write_checkpoints',
+            ]
           : [],
       )
       const { rows: runs } = await pool.query<{ status: string }>(

@@ -60,4 +60,22 @@ describe.each(storeKinds)('same-process resume (%s)', (kind) => {
     expect(loaded.executionState.status).toBe('completed')
     expect(counts.reviewBefore).toBe(1)
   })
+  it('loads the engine it holds while the run is as stored, and a fresh one once it moved', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [approval], store })
+    const engine = await hp.start('approval', { topic: 'held' })
+    await engine.run()
+    expect(await hp.load(engine.runId)).toBe(engine)
+    expect(await hp.load(engine.runId.toUpperCase())).toBe(engine)
+
+    // Another process answers; this one's copy is now behind what is stored.
+    const other = createHoldpoint({ workflows: [approval], store })
+    await (await other.load(engine.runId)).run({ approve: { approved: true, note: 'there' } })
+    const again = await hp.load(engine.runId)
+    expect(again).not.toBe(engine)
+    expect(again.executionState).toMatchObject({
+      status: 'completed',
+      output: { status: 'approved', draft: 'Draft for held', note: 'there' },
+    })
+  })
 })

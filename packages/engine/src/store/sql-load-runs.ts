@@ -68,3 +68,22 @@ function storedRunOf(row: RunRow): StoredRun {
     steps: row.steps.map(toStep),
   }
 }
+
+/** The row versions of any number of runs by id (see `Store.runVersion`). */
+export const RUN_VERSIONS: Statement = {
+  name: 'holdpoint_run_versions',
+  text: `SELECT r.id, r.row_version FROM holdpoint.runs r
+WHERE r.id = ANY(ARRAY(SELECT value::uuid FROM json_array_elements_text($1::json)))`,
+}
+
+/** Reads a batch of row versions; `undefined` for ids with no run. */
+export async function runVersions(
+  execute: ExecuteStatement,
+  items: readonly BatchItem[],
+): Promise<Array<number | undefined>> {
+  const rows = await execute<{ id: string; row_version: number }>(RUN_VERSIONS, [
+    jsonArrayOf(items),
+  ])
+  const byId = new Map(rows.map((row) => [row.id, row.row_version]))
+  return items.map((item) => byId.get(item.key))
+}

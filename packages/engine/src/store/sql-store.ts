@@ -11,7 +11,7 @@ import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
 import { createRuns, newRunItem } from './sql-create-runs.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL, type Listen } from './sql-fragments.js'
 import { follow, listEvents } from './sql-history.js'
-import { loadRuns, runIdItem } from './sql-load-runs.js'
+import { loadRuns, runIdItem, runVersions } from './sql-load-runs.js'
 import { listRuns } from './sql-list-runs.js'
 import type { BatchItem, ExecuteStatement } from './statement.js'
 import { StatementBatcher } from './statement-batcher.js'
@@ -72,6 +72,7 @@ export class SqlStore implements Store {
     create: StatementBatcher<BatchItem, boolean>
     load: StatementBatcher<BatchItem, StoredRun | undefined>
     checkpoint: StatementBatcher<BatchItem, boolean>
+    version: StatementBatcher<BatchItem, number | undefined>
   }
 
   constructor(
@@ -107,6 +108,10 @@ export class SqlStore implements Store {
         sharedKeys: true,
       }),
       checkpoint: new StatementBatcher((items) => writeCheckpoints(execute, items), limits),
+      version: new StatementBatcher((items) => runVersions(execute, items), {
+        ...limits,
+        sharedKeys: true,
+      }),
     }
   }
 
@@ -143,6 +148,12 @@ export class SqlStore implements Store {
     if (this.#closed) throw new StoreClosedError()
     if (!isUuid(runId)) return undefined
     return this.#batches.load.submit(runIdItem(runId))
+  }
+
+  async runVersion(runId: string): Promise<number | undefined> {
+    if (this.#closed) throw new StoreClosedError()
+    if (!isUuid(runId)) return undefined
+    return this.#batches.version.submit(runIdItem(runId))
   }
 
   async checkpoint(cp: Checkpoint): Promise<boolean> {

@@ -215,6 +215,11 @@ export interface Store {
   /** Inserts a new run with its first events; `false` when a run with its id exists (nothing written). */
   createRun(run: NewRun, events: readonly NewRunEvent[]): Promise<boolean>
   loadRun(runId: string): Promise<StoredRun | undefined>
+  /**
+   * The run's row version alone, `undefined` when there is no such run: enough to tell whether
+   * a run this process holds in memory is still as stored, for far less than a load.
+   */
+  runVersion(runId: string): Promise<number | undefined>
   /** Writes the checkpoint; `false` when the run was no longer at the expected version. */
   checkpoint(checkpoint: Checkpoint): Promise<boolean>
   /** Every request with one of these ids that is no longer open, newest first. */
