@@ -37,7 +37,8 @@ export interface HoldpointOptions<TWorkflows extends readonly AnyWorkflow[]> {
    * Kept: runs with their status, state and output; requests with their answers and
    * `answeredAt`; step results; leases, deadlines and every guarantee of a checkpoint.
    * Switch it per process: rows written earlier stay, and a run may move between processes
-   * with it on and off. Anything but a boolean is `INVALID_DEFINITION`.
+   * with it on and off (events are still numbered, so history read elsewhere shows the gap, and
+   * a fork past it is refused). Anything but a boolean is `INVALID_DEFINITION`.
    *
    * @example
    * ```ts

@@ -212,6 +212,47 @@ describe.each(storeKinds)('createHoldpoint({ history: false }) (%s)', (kind) => 
       'run_completed',
     ])
     expect(events[0]?.data).toMatchObject({ requestId: 'approve', answer, by: 'carol' })
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5])
+    // Numbered after the six events the history-off process numbered but did not store.
+    expect(events.map((e) => e.seq)).toEqual([7, 8, 9, 10, 11])
+    // What the run was before its stored history begins cannot be rebuilt: forks refuse.
+    const fork = await on.fork(engine.runId, { at: 9 }).catch((e: unknown) => e)
+    expect(HoldpointError.is(fork, 'INVALID_FORK_POINT')).toBe(true)
+  })
+
+  it('a follower elsewhere sees a run a process with history off finishes, and stops', async () => {
+    const store = await stores.open(kind)
+    const on = createHoldpoint({ workflows: [approval], store })
+    const engine = await on.start('approval', { topic: 'followed' })
+    await engine.run()
+    const controller = new AbortController()
+    const followed = collect(on.events(engine.runId, { follow: true, signal: controller.signal }))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const off = createHoldpoint({ workflows: [approval], store, history: false })
+    await (await off.load(engine.runId)).run({ approve: answer })
+    // Well before the idle re-read (30 s).
+    const timeout = new Promise<'still following'>((resolve) =>
+      setTimeout(() => resolve('still following'), 5000),
+    )
+    const outcome = await Promise.race([followed, timeout])
+    controller.abort()
+    expect(outcome).not.toBe('still following')
+    expect((outcome as RunEvent[]).map((e) => e.type).at(-1)).toBe('run_waiting')
+  })
+
+  it('refuses a fork past events a process with history off left out', async () => {
+    const store = await stores.open(kind)
+    const on = createHoldpoint({ workflows: [approval], store })
+    const off = createHoldpoint({ workflows: [approval], store, history: false })
+    const engine = await on.start('approval', { topic: 'gap' }, { background: true })
+    await (await off.load(engine.runId)).run()
+    const resumed = await on.load(engine.runId)
+    await resumed.run({ approve: answer })
+    const events = await collect(on.events(engine.runId))
+    const publish = events.find((e) => e.type === 'node_started' && e.data.node === 'publish')
+    const error = await on.fork(engine.runId, { at: publish?.seq ?? 0 }).catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'INVALID_FORK_POINT')).toBe(true)
+    // Before the gap, a fork still starts where it should.
+    const early = await on.fork(engine.runId, { at: 2 })
+    expect(early.executionState.currentNodes).toEqual(['draft'])
   })
 })

@@ -46,6 +46,7 @@ export async function* eventStream(
     // A finished run's newest event is final; one followed from past its end has nothing to wait for.
     let ended = isFinished(run.status) || run.status === 'failed'
     let wait = FIRST_RECHECK_MS
+    let lastRead = false
     while (!signal?.aborted) {
       const page = await store.listEvents(runId, after, PAGE)
       for (const event of page) {
@@ -56,9 +57,18 @@ export async function* eventStream(
       const last = page.at(-1)
       if (last) ended = FINAL_EVENT_TYPES.has(last.type)
       if (page.length === PAGE) continue
-      if (!subscription || ended) return
-      // Nothing new: a run pruned meanwhile has nothing more to come.
-      if (!last && !(await store.loadRun(runId))) return
+      if (!subscription || ended || lastRead) return
+      if (!last) {
+        // Nothing new: a run pruned meanwhile has nothing more to come, and neither has one that
+        // ended without a final event (a process with history off finished it) once what was
+        // stored before its end is read.
+        const current = await store.loadRun(runId)
+        if (!current) return
+        if (isFinished(current.status) || current.status === 'failed') {
+          lastRead = true
+          continue
+        }
+      }
       await subscription.changed(wait, signal)
       if (subscription.isClosed()) return
       wait = RECHECK_MS

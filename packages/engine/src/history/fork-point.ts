@@ -38,6 +38,15 @@ export function findForkPoint(run: RunRecord, at: number | undefined): ForkPoint
     )
   }
   const before = run.history.filter((e) => e.seq <= seq)
+  if (before.some((e, i) => e.seq !== i + 1)) {
+    // Events numbered by a process with history off were never stored: what the run was at
+    // this point cannot be rebuilt.
+    throw new InvalidForkPointError(
+      run.id,
+      seq,
+      'its history misses events before it (written with history switched off)',
+    )
+  }
   const startIndex = before.findLastIndex((e) => e.type === 'node_started')
   if (startIndex < 0) {
     throw new InvalidForkPointError(run.id, seq, 'no node had started by then')

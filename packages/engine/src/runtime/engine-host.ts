@@ -1,7 +1,7 @@
 import type { AnyWorkflow } from '../definition/workflow.js'
 import type { ResolvedLimits } from '../limits.js'
 import type { EventFollowers } from '../history/event-followers.js'
-import type { NewRunEvent, Store } from '../store/store.js'
+import type { Store } from '../store/store.js'
 import type { MachineDriver } from './machine-driver.js'
 
 /** What a `WorkflowEngine` needs from the Holdpoint that made it. */
@@ -21,16 +21,4 @@ export interface EngineHost {
   now(): Date
   /** Called when the run finished, so the host can forget the engine. */
   finished(runId: string): void
-}
-
-/**
- * The events a write hands the store: all of them, or none when the host writes no history (the
- * store then writes no history row). Every write with events — a new run's insert and every
- * checkpoint — takes them from here.
- */
-export function eventsToWrite(
-  host: Pick<EngineHost, 'history'>,
-  events: readonly NewRunEvent[],
-): readonly NewRunEvent[] {
-  return host.history ? events : []
 }

@@ -3,7 +3,7 @@ import { HoldpointError, InvalidInputError, StoreUnavailableError } from '../err
 import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { ResolvedLimits } from '../limits.js'
 import type { NewRunEvent, RunPosition, Scheduling, StoredRun } from '../store/store.js'
-import { eventsToWrite, type EngineHost } from './engine-host.js'
+import type { EngineHost } from './engine-host.js'
 import { retryUnavailable } from './store-retry.js'
 import { validateState } from './validate-state.js'
 import { writeToken } from './write-token.js'
@@ -100,9 +100,9 @@ export function newStoredRun(
 }
 
 /**
- * Inserts a new run with its first events (none when the host writes no history). `duplicate`: a
- * run with its id was there already — or the connection dropped and the row is found, which for
- * a fresh id means this very insert landed.
+ * Inserts a new run with its first events (numbered but not stored when the host writes no
+ * history). `duplicate`: a run with its id was there already — or the connection dropped and the
+ * row is found, which for a fresh id means this very insert landed.
  */
 export async function insertRun(
   host: Pick<EngineHost, 'store' | 'history'>,
@@ -111,10 +111,11 @@ export async function insertRun(
   events: readonly NewRunEvent[],
 ): Promise<'created' | 'duplicate'> {
   const { store } = host
-  const written = eventsToWrite(host, events)
+  const writeHistory = host.history ? {} : { writeHistory: false }
   return retryUnavailable(async () => {
     try {
-      const created = await store.createRun({ ...run, ...scheduling, token: writeToken() }, written)
+      const fields = { ...run, ...scheduling, ...writeHistory, token: writeToken() }
+      const created = await store.createRun(fields, events)
       return created ? 'created' : 'duplicate'
     } catch (error) {
       if (error instanceof StoreUnavailableError && (await store.loadRun(run.id))) {

@@ -9,7 +9,7 @@ import type {
 } from '../store/store.js'
 import { earliestExpiry } from './answers.js'
 import { heldByAnother } from './lease-keeper.js'
-import { eventsToWrite, type EngineHost } from './engine-host.js'
+import type { EngineHost } from './engine-host.js'
 import type { NodeExecution } from './node-execution.js'
 import { retryUnavailable } from './store-retry.js'
 import { writeToken } from './write-token.js'
@@ -92,8 +92,9 @@ export class RunWriter {
       newRequests: parts.newRequests ?? [],
       answers: parts.answers ?? [],
       closeOpenRequests: parts.closeOpenRequests ?? false,
-      events: eventsToWrite(this.#host, parts.events ?? []),
+      events: parts.events ?? [],
     }
+    if (!this.#host.history) checkpoint.writeHistory = false
     if (parts.requireLease !== undefined) checkpoint.requireLease = parts.requireLease
     if (await this.checkpoint(checkpoint)) {
       if (checkpoint.events.length > 0) this.#host.followers.wake(run.id)

@@ -30,12 +30,13 @@ FROM run JOIN c USING (id)`,
 export function newRunFields(
   run: Omit<NewRun, 'token'> & { token: string | null },
   events: readonly NewRunEvent[],
+  stored: readonly NewRunEvent[] = events,
 ) {
   return {
     id: run.id,
     workflow: run.workflowId,
     version: run.version,
-    ...runFields(run, events),
+    ...runFields(run, events, stored),
     // Wrapped, since a JSON null in a recordset column reads as SQL NULL.
     input: [run.input],
     created_at: run.createdAt.toISOString(),
@@ -46,7 +47,8 @@ export function newRunFields(
 
 /** A new run as one row of `CREATE_RUNS`. */
 export function newRunItem(run: NewRun, events: readonly NewRunEvent[]): BatchItem {
-  return { key: run.id.toLowerCase(), json: JSON.stringify(newRunFields(run, events)) }
+  const stored = run.writeHistory === false ? [] : events
+  return { key: run.id.toLowerCase(), json: JSON.stringify(newRunFields(run, events, stored)) }
 }
 
 /** Inserts a batch of new runs; for each, whether it was inserted (`false`: its id exists). */

@@ -167,6 +167,11 @@ export interface Checkpoint {
   /** Close every request still open (on cancel). */
   closeOpenRequests: boolean
   events: readonly NewRunEvent[]
+  /**
+   * `false` in a process with history switched off: the events are numbered (the run's
+   * sequence moves on, so history read elsewhere shows the gap) but not stored.
+   */
+  writeHistory?: boolean
 }
 
 /** A new run, as `start` writes it. */
@@ -177,6 +182,8 @@ export interface NewRun extends RunFields, Scheduling {
   version: number
   input: JsonValue
   createdAt: Date
+  /** As `Checkpoint.writeHistory`: `false` numbers the first events without storing them. */
+  writeHistory?: boolean
 }
 
 /** Filters of `hp.list()`. */
