@@ -80,14 +80,3 @@ export const INSERT_RUNS = `run AS (
 export const NEW_REQUEST_COLUMNS = `node text, visit int, request_id text, seq int, spec json,
       schema_id uuid, schema json, expires_at timestamptz, created_at timestamptz,
       requested_offset int, waiting_offset int, waiting_ids json`
-
-/**
- * A CTE storing the schemas of CTE `new_requests` that are not stored yet. In id order, so that
- * two statements storing the same new schemas at once wait for each other instead of deadlocking.
- */
-export const INSERT_SCHEMAS = `schemas AS (
-  INSERT INTO holdpoint.schemas (id, schema)
-  SELECT DISTINCT ON (schema_id) schema_id, schema FROM new_requests
-  WHERE schema_id IS NOT NULL ORDER BY schema_id
-  ON CONFLICT (id) DO NOTHING
-)`

@@ -13,12 +13,8 @@ import {
   type RunRow,
 } from './rows.js'
 import type { Database } from './schema.js'
-import {
-  INSERT_RUNS,
-  INSERT_SCHEMAS,
-  NEW_REQUEST_COLUMNS,
-  NEW_RUN_COLUMNS,
-} from './batch-fields.js'
+import { INSERT_RUNS, NEW_REQUEST_COLUMNS, NEW_RUN_COLUMNS } from './batch-fields.js'
+import { INSERT_SCHEMAS, deleteUnusedSchemas } from './sql-schemas.js'
 import { EVENTS_CHANNEL } from './sql-fragments.js'
 import { REQUEST_EVENTS } from './request-events.js'
 import { newRunFields } from './sql-create-runs.js'
@@ -121,7 +117,19 @@ function exportedRequest(q: RunRecord['requests'][number]): Record<string, unkno
 
 /** Deletes up to `limit` runs matching the filter, with all their rows; returns how many. */
 export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Promise<number> {
-  const { rows } = await sql<{ deleted: number }>`
+  return db.transaction().execute(async (trx) => {
+    const { deleted, schemaIds } = await deleteRuns(trx, filter)
+    // Schemas only the deleted requests named go too: they may hold what the runs asked about.
+    await deleteUnusedSchemas(trx, schemaIds)
+    return deleted
+  })
+}
+
+async function deleteRuns(
+  db: Kysely<Database>,
+  filter: PruneFilter,
+): Promise<{ deleted: number; schemaIds: string[] }> {
+  const { rows } = await sql<{ deleted: number; schema_ids: string[] }>`
     WITH doomed AS (
       DELETE FROM holdpoint.runs
       WHERE id IN (
@@ -132,6 +140,7 @@ export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Prom
       RETURNING id
     ), requests AS (
       DELETE FROM holdpoint.requests WHERE run_id IN (SELECT id FROM doomed)
+      RETURNING schema_id
     ), steps AS (
       DELETE FROM holdpoint.steps WHERE run_id IN (SELECT id FROM doomed)
     ), history AS (
@@ -141,7 +150,9 @@ export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Prom
       RETURNING run_id
     )
     SELECT (SELECT count(*)::int FROM doomed) AS deleted,
+      (SELECT coalesce(array_agg(DISTINCT schema_id), '{}') FROM requests
+        WHERE schema_id IS NOT NULL) AS schema_ids,
       -- Followers of a deleted run hear of it, and find it gone.
       (SELECT count(pg_notify(${EVENTS_CHANNEL}, run_id::text)) FROM followers) AS told`.execute(db)
-  return rows[0]?.deleted ?? 0
+  return { deleted: rows[0]?.deleted ?? 0, schemaIds: rows[0]?.schema_ids ?? [] }
 }

@@ -1,9 +1,9 @@
 import { answerRow, requestRow } from './rows.js'
+import { INSERT_SCHEMAS } from './sql-schemas.js'
 import { requestKey, splitEvents, type SplitEvents } from './request-events.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL } from './sql-fragments.js'
 import {
   APPEND_HISTORY,
-  INSERT_SCHEMAS,
   LEASE_UNTIL,
   NEW_REQUEST_COLUMNS,
   RUN_COLUMNS,

@@ -3,7 +3,9 @@
  *
  * A request's JSON Schema moves to `holdpoint.schemas`, stored once under an id derived from its
  * text: every run that asks the same question shares one row, where each request kept a copy
- * (an approval request's row: 336 → 180 bytes; forms with many fields gain far more).
+ * (an approval request's row: 336 → 180 bytes; forms with many fields gain far more). Pruning
+ * deletes the schemas no request names any more (found through `requests_schema_idx`): a schema
+ * built from a run's data (`z.enum(state.candidates)`) goes with the run.
  *
  * The history events that only restate a request's life are kept by the request's row instead
  * of a history row of their own: `requested_seq` numbers its `input_requested`, `waiting_seq` and
@@ -57,6 +59,7 @@ export const statements = [
    SELECT DISTINCT ON (schema_id) schema_id, (spec->'schema')::json FROM holdpoint.requests
     WHERE schema_id IS NOT NULL ORDER BY schema_id`,
   `UPDATE holdpoint.requests SET spec = spec - 'schema' WHERE schema_id IS NOT NULL`,
+  `CREATE INDEX requests_schema_idx ON holdpoint.requests (schema_id) WHERE schema_id IS NOT NULL`,
   `ALTER TABLE holdpoint.runs
      ALTER COLUMN position TYPE json USING position::json,
      ALTER COLUMN state TYPE json USING state::json,
