@@ -78,6 +78,14 @@ const nulReason = 'it contains U+0000, which Postgres cannot store'
 const surrogateReason = 'it contains half of a surrogate pair, which is not Unicode text'
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
+/**
+ * Whether Postgres can hold this text: no U+0000 and no half of a surrogate pair. What is stored
+ * passed this check, so a lookup by a text that fails it can match nothing.
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && !loneSurrogate.test(text)
+}
+
 /** Structural equality of two JSON values; key order does not matter. */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true

@@ -35,6 +35,19 @@ describe.each(storeKinds)('delivery is validated before anything is stored (%s)'
     await expectUnchanged(engine, before)
   })
 
+  it('rejects request ids no database can hold as unknown, in a fresh process too', async () => {
+    const { engine, before } = await waitingRun()
+    const other = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
+    for (const id of ['\udc00', '\u0080\udc00', 'a\ud800', 'nul\u0000']) {
+      for (const target of [engine, await other.load(engine.runId)]) {
+        const error = await target.run({ [id]: {} }).catch((e: unknown) => e)
+        expect(HoldpointError.is(error, 'UNKNOWN_REQUEST')).toBe(true)
+      }
+    }
+    expect(await other.list({ workflow: '\udc00' })).toEqual([])
+    await expectUnchanged(engine, before)
+  })
+
   it('rejects an answer that fails the schema, with the zod issues', async () => {
     const { engine, before } = await waitingRun()
     const error = await engine.run({ approve: { approved: 'yes' } }).catch((e: unknown) => e)

@@ -69,8 +69,7 @@ export async function freshAnswers(
   const open = run.requests.filter((r) => r.status === 'open')
   const isOpen = (requestId: string): boolean =>
     open.some((r) => r.requestId === requestId && (visits.get(requestId) ?? r.visit) === r.visit)
-  // An id Postgres cannot hold (U+0000) cannot name a stored request: no need to look it up.
-  const elsewhere = [...answers.keys()].filter((id) => !isOpen(id) && !id.includes('\u0000'))
+  const elsewhere = [...answers.keys()].filter((id) => !isOpen(id))
   const closed = elsewhere.length > 0 ? await lookUp(elsewhere) : []
   const fresh = new Map<string, JsonValue>()
   const unknown: string[] = []

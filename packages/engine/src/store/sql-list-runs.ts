@@ -1,13 +1,13 @@
 import { sql, type Kysely } from 'kysely'
-import type { JsonValue } from '../json.js'
+import { isStorableText, type JsonValue } from '../json.js'
 import { isUuid, requestSchemaColumn, toRequest, unwrap, wrappedSql } from './rows.js'
 import type { Database } from './schema.js'
 import type { RunFilter, RunSummary, StoredRequest } from './store.js'
 
 /**
  * One page of runs, oldest first, as `listRuns` reads it: by `runs_status_idx` (status,
- * created_at) when filtered by one status, from a (created_at, id) cursor. `undefined` for a
- * cursor that is no run id.
+ * created_at) when filtered by one status, from a (created_at, id) cursor. `undefined` when
+ * nothing can match: a cursor that is no run id, a workflow id Postgres cannot hold.
  */
 export function runsPageQuery(db: Kysely<Database>, filter: RunFilter) {
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000)
@@ -34,7 +34,11 @@ export function runsPageQuery(db: Kysely<Database>, filter: RunFilter) {
     .orderBy('id')
     .limit(limit)
   if (statuses.length > 0) query = query.where('status', 'in', statuses as string[] as never)
-  if (filter.workflowId !== undefined) query = query.where('workflow', '=', filter.workflowId)
+  if (filter.workflowId !== undefined) {
+    // A workflow id Postgres cannot hold names no run.
+    if (!isStorableText(filter.workflowId)) return undefined
+    query = query.where('workflow', '=', filter.workflowId)
+  }
   if (filter.after !== undefined) {
     if (!isUuid(filter.after)) return undefined
     query = query.where(

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely'
 import { SchemaTooNewError, SchemaTooOldError, StoreClosedError } from '../errors.js'
+import { isStorableText } from '../json.js'
 import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
@@ -202,13 +203,15 @@ export class SqlStore implements Store {
   }
 
   async findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]> {
-    if (requestIds.length === 0 || !isUuid(runId)) return []
+    // Ids Postgres cannot hold were never stored; sent, they would fail the whole lookup.
+    const ids = requestIds.filter(isStorableText)
+    if (ids.length === 0 || !isUuid(runId)) return []
     const rows = await this.#db
       .selectFrom('holdpoint.requests as q')
       .selectAll('q')
       .select(requestSchemaColumn)
       .where('run_id', '=', runId)
-      .where('request_id', 'in', requestIds)
+      .where('request_id', 'in', ids)
       .where('status', '!=', 'open')
       .orderBy('created_at', 'desc')
       .orderBy('visit', 'desc')
