@@ -161,7 +161,8 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     runId: string,
   ): Promise<WorkflowEngine<TState>> {
     const store = await this.store()
-    const known = typeof runId === 'string' ? this.#engines.get(runId.toLowerCase()) : undefined
+    if (typeof runId !== 'string') throw new RunNotFoundError(label(runId))
+    const known = this.#engines.get(runId.toLowerCase())
     if (known) {
       // Held here: the row version alone says whether it is still as stored.
       const version = await store.runVersion(known.runId)
@@ -170,7 +171,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
         return known as unknown as WorkflowEngine<TState>
       }
     }
-    const run = typeof runId === 'string' ? await store.loadRun(runId) : undefined
+    const run = await store.loadRun(runId)
     if (!run) throw new RunNotFoundError(label(runId))
     this.#registry.resolve(run.workflowId, run.version)
     known?.dispose()

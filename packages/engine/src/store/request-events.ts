@@ -30,18 +30,21 @@ export function requestKey(r: { nodeId: string; visit: number; requestId: string
 }
 
 /**
- * Splits a checkpoint's events: each `input_requested` of a new request and each
- * `input_received` of an answer goes to that request's row, and a `run_waiting` that follows new
- * requests to the last of them — when the request rows can keep every event of the checkpoint
- * (a pause, an answer). Otherwise all stay in its history row, so that a history row always
- * holds a run of consecutive events.
+ * Splits the events of a write (a start or a checkpoint): each `input_requested` of a new request
+ * and each `input_received` of an answer goes to that request's row, and a `run_waiting` that
+ * follows new requests to the last of them — when the request rows can keep every event of the
+ * write (a pause, an answer). Otherwise all stay in its history row, so that a history row always
+ * holds a run of consecutive events. With history off (`writeHistory: false`) nothing keeps them.
  */
-export function splitEvents(
-  events: readonly NewRunEvent[],
-  newRequests: readonly StoredRequest[],
-  answers: Checkpoint['answers'],
-): SplitEvents {
+export function splitEvents(write: {
+  events: readonly NewRunEvent[]
+  newRequests?: readonly StoredRequest[]
+  answers?: Checkpoint['answers']
+  writeHistory?: boolean
+}): SplitEvents {
+  const { events, newRequests = [], answers = [] } = write
   const split: SplitEvents = { stored: [], requested: new Map(), answered: new Map() }
+  if (write.writeHistory === false) return split
   const opened = new Set(newRequests.map(requestKey))
   const answeredNow = new Set(answers.filter((a) => a.status === 'answered').map(requestKey))
   const last = newRequests.at(-1)

@@ -1,6 +1,6 @@
 import { answerRow, requestRow } from './rows.js'
 import { INSERT_SCHEMAS } from './sql-schemas.js'
-import { requestKey, splitEvents, type SplitEvents } from './request-events.js'
+import { requestKey, splitEvents } from './request-events.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL } from './sql-fragments.js'
 import {
   APPEND_HISTORY,
@@ -75,11 +75,7 @@ FROM run JOIN c USING (id)`,
 /** A checkpoint as one row of `WRITE_CHECKPOINTS`. */
 export function checkpointItem(cp: Checkpoint): BatchItem {
   const { run } = cp
-  // With history off, nothing keeps the events: neither a history row nor the requests.
-  const split: SplitEvents =
-    cp.writeHistory === false
-      ? { stored: [], requested: new Map(), answered: new Map() }
-      : splitEvents(cp.events, cp.newRequests, cp.answers)
+  const split = splitEvents(cp)
   return {
     key: cp.runId.toLowerCase(),
     json: JSON.stringify({

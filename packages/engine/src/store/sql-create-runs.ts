@@ -6,6 +6,7 @@ import {
   runFields,
   schedulingFields,
 } from './batch-fields.js'
+import { splitEvents } from './request-events.js'
 import { writeBatch, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
 import type { NewRun, NewRunEvent } from './store.js'
 
@@ -47,7 +48,7 @@ export function newRunFields(
 
 /** A new run as one row of `CREATE_RUNS`. */
 export function newRunItem(run: NewRun, events: readonly NewRunEvent[]): BatchItem {
-  const stored = run.writeHistory === false ? [] : events
+  const { stored } = splitEvents({ events, writeHistory: run.writeHistory })
   return { key: run.id.toLowerCase(), json: JSON.stringify(newRunFields(run, events, stored)) }
 }
 
