@@ -7,7 +7,8 @@ import { postgresStore } from '../src/postgres.js'
 import { newEvent } from '../src/history/run-event.js'
 import type { Checkpoint, Store, StoredRun } from '../src/store/store.js'
 import type { SqlStore } from '../src/store/sql-store.js'
-import { WRITE_CHECKPOINTS } from '../src/store/sql-checkpoints.js'
+import type { Statement } from '../src/store/statement.js'
+import { checkpointStatement } from '../src/store/sql-checkpoints.js'
 import { LOAD_RUNS } from '../src/store/sql-load-runs.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
@@ -35,6 +36,18 @@ function noting(run: StoredRun, note: string, expectedVersion = run.rowVersion):
     closeOpenRequests: false,
     events: [newEvent('run_cancelled', { reason: note })],
   }
+}
+
+/** The checkpoint statement for each combination of parts: sixteen texts. */
+function everyCheckpointStatement(): Statement[] {
+  const flags = [false, true]
+  return flags.flatMap((history) =>
+    flags.flatMap((requests) =>
+      flags.flatMap((answers) =>
+        flags.map((closes) => checkpointStatement({ history, requests, answers, closes })),
+      ),
+    ),
+  )
 }
 
 /** How many transactions wrote the rows of these runs (their distinct `xmin`). */
@@ -120,7 +133,7 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
         now(), now()
       FROM generate_series(1, 5000)`.execute(store.db)
     await sql`ANALYZE holdpoint.runs`.execute(store.db)
-    for (const statement of [WRITE_CHECKPOINTS, LOAD_RUNS]) {
+    for (const statement of [...everyCheckpointStatement(), LOAD_RUNS]) {
       // The plan a prepared statement settles on: built without the parameter's value.
       const plan = await store.db.transaction().execute(async (trx) => {
         await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(trx)
@@ -193,6 +206,68 @@ describe.each(storeKinds)('group commit (%s)', (kind) => {
     ])
     const history = await store.listEvents((b as StoredRun).id, 0, 100)
     expect(history.some((e) => e.type === 'run_cancelled')).toBe(false)
+  })
+
+  it('writes what each checkpoint needs when checkpoints needing different parts share a statement', async () => {
+    const store = await stores.open(kind)
+    const [noted, answered, cancelled, asking] = (await pausedRuns(store, 4)) as [
+      StoredRun,
+      StoredRun,
+      StoredRun,
+      StoredRun,
+    ]
+    const request = { nodeId: 'review', visit: 1, requestId: 'approve' }
+    const answer = { approved: true, note: 'shared' }
+    const written = await Promise.all([
+      store.checkpoint(noting(noted, 'history only')),
+      store.checkpoint({
+        ...noting(answered, 'answered'),
+        events: [],
+        answers: [{ ...request, status: 'answered', answer }],
+      }),
+      store.checkpoint({ ...noting(cancelled, 'cancelled'), closeOpenRequests: true }),
+      store.checkpoint({
+        ...noting(asking, 'asking'),
+        events: [],
+        newRequests: [
+          {
+            ...request,
+            requestId: 'second',
+            seq: 2,
+            spec: { inputType: 'text', schema: { type: 'string' } },
+            status: 'open',
+            answer: undefined,
+            answeredAt: null,
+            expiresAt: null,
+            createdAt: new Date(),
+          },
+        ],
+      }),
+    ])
+    expect(written).toEqual([true, true, true, true])
+    const runs = [noted, answered, cancelled, asking]
+    expect(
+      await writingTransactions(
+        store,
+        runs.map((r) => r.id),
+      ),
+    ).toBe(1)
+    const [a, b, c, d] = (await Promise.all(runs.map((r) => store.loadRun(r.id)))) as StoredRun[]
+    const statuses = (run: StoredRun | undefined) =>
+      run?.requests.map((q) => [q.requestId, q.status, q.answer ?? null])
+    expect(a?.state.note).toBe('history only')
+    expect(statuses(a)).toEqual([['approve', 'open', null]])
+    expect(statuses(b)).toEqual([['approve', 'answered', answer]])
+    expect(statuses(c)).toEqual([['approve', 'closed', null]])
+    expect(statuses(d)).toEqual([
+      ['approve', 'open', null],
+      ['second', 'open', null],
+    ])
+    expect(d?.requests[1]?.spec.schema).toEqual({ type: 'string' })
+    const noteEvents = await store.listEvents(noted.id, 0, 100)
+    expect(noteEvents.filter((e) => e.type === 'run_cancelled')).toHaveLength(1)
+    const answerEvents = await store.listEvents(answered.id, 0, 100)
+    expect(answerEvents.some((e) => e.type === 'run_cancelled')).toBe(false)
   })
 
   it('lets only one of two simultaneous writes to the same run win', async () => {

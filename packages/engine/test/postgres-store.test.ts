@@ -44,7 +44,10 @@ describe('postgresStore', () => {
               'holdpoint_create_runs',
               'holdpoint_load_runs',
               'holdpoint_run_versions',
-              'holdpoint_write_checkpoints',
+              // Each checkpoint with the parts it needs: answer, node completions, pause.
+              'holdpoint_write_checkpoints_a',
+              'holdpoint_write_checkpoints_h',
+              'holdpoint_write_checkpoints_r',
             ]
           : [],
       )

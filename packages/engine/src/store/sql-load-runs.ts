@@ -26,7 +26,7 @@ export const LOAD_RUNS: Statement = {
      FROM holdpoint.steps s
     WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
 FROM holdpoint.runs r
--- An array, so that the ids are looked up by primary key (see WRITE_CHECKPOINTS).
+-- An array, so that the ids are looked up by primary key (see checkpointStatement).
 WHERE r.id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))`,
 }
 

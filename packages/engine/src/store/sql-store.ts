@@ -8,7 +8,7 @@ import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
 import { isUuid, requestSchemaColumn, toRequest, toStep, wrappedSql, type StepRow } from './rows.js'
 import type { Database } from './schema.js'
 import { exportRun, importRun, pruneRuns } from './sql-archive.js'
-import { checkpointItem, writeCheckpoints } from './sql-checkpoints.js'
+import { checkpointItem, writeCheckpoints, type CheckpointItem } from './sql-checkpoints.js'
 import { createRuns, newRunItem } from './sql-create-runs.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL, type Listen } from './sql-fragments.js'
 import { follow, listEvents } from './sql-history.js'
@@ -72,7 +72,7 @@ export class SqlStore implements Store {
   readonly #batches: {
     create: StatementBatcher<BatchItem, boolean>
     load: StatementBatcher<BatchItem, StoredRun | undefined>
-    checkpoint: StatementBatcher<BatchItem, boolean>
+    checkpoint: StatementBatcher<CheckpointItem, boolean>
     version: StatementBatcher<BatchItem, number | undefined>
   }
 
@@ -108,7 +108,10 @@ export class SqlStore implements Store {
         ...limits,
         sharedKeys: true,
       }),
-      checkpoint: new StatementBatcher((items) => writeCheckpoints(execute, items), limits),
+      checkpoint: new StatementBatcher<CheckpointItem, boolean>(
+        (items) => writeCheckpoints(execute, items),
+        limits,
+      ),
       version: new StatementBatcher((items) => runVersions(execute, items), {
         ...limits,
         sharedKeys: true,
