@@ -34,14 +34,12 @@ export const showAnswerLink = defineRoute(
         r.requestId === claims.requestId &&
         (claims.visit === undefined || r.visit === claims.visit),
     )
-    // From the request ledger, not the history: it is there even with history switched off.
+    // From the request's own row, not the history: it is there even with history switched off,
+    // and reading it costs the same however long the run's history has grown.
     const answered =
       !open &&
-      (await engine.export()).requests.some(
-        (r) =>
-          r.requestId === claims.requestId &&
-          r.status === 'answered' &&
-          (claims.visit === undefined || r.visit === claims.visit),
+      (await (await app.hp.store()).findClosedRequests(claims.runId, [claims.requestId])).some(
+        (r) => r.status === 'answered' && (claims.visit === undefined || r.visit === claims.visit),
       )
     return c.json({
       runId: claims.runId,
