@@ -4,9 +4,10 @@ import { sameOutput } from './verify.js'
 
 /**
  * Phase B's work: delivers the answer to every run by run id and request key, at most `c` at a
- * time. A delivery is `hp.load(runId)` then `run({ approve: … })`; `run()` resolves after the
- * completing checkpoint committed, and the result it returns is the one stored. Latencies:
- * deliver → durably completed.
+ * time. A delivery is `hp.deliver(runId, { approve: … })`: for a run the process does not hold
+ * (phase B) `hp.load(runId)` then `run()`, for one it holds (S, L) `run()` on its engine. It
+ * resolves after the completing checkpoint committed, and the result it returns is the one
+ * stored. Latencies: deliver → durably completed.
  */
 export function resumeRuns(
   hp: BenchHoldpoint,
@@ -23,8 +24,7 @@ export function resumeRuns(
     },
     async (i) => {
       const runId = runIdOf(i)
-      const engine = await hp.load(runId)
-      const state = await engine.run({ [APPROVE]: ANSWER })
+      const state = await hp.deliver(runId, { [APPROVE]: ANSWER })
       if (state.status !== 'completed') throw new Error(`run ${runId} is ${state.status}`)
       if (!sameOutput(state.output, expectedOutput(i))) {
         throw new Error(`run ${runId} ended with ${JSON.stringify(state.output)}`)

@@ -1,6 +1,7 @@
 import type { AnyWorkflow } from './definition/workflow.js'
 import {
   HistoryDisabledError,
+  HoldpointError,
   IdempotencyConflictError,
   InvalidDefinitionError,
   RunExistsError,
@@ -16,15 +17,17 @@ import { jsonEqual, type JsonObject } from './json.js'
 import { resolveLimits, type ResolvedLimits } from './limits.js'
 import { parseHistory, parseIdempotencyKey, parseLeaseMs, parsePrune } from './option-checks.js'
 import { earliestExpiry } from './runtime/answers.js'
-import { toAwaitingInput } from './runtime/awaiting-input.js'
 import type { EngineHost } from './runtime/engine-host.js'
 import { insertRun, newStoredRun, validateStart, type FirstRunner } from './runtime/new-run.js'
 import { nameBasedUuid, uuidv7 } from './runtime/uuid.js'
+import type { DeliveryOptions, InputData } from './runtime/deliver.js'
+import { HeldEngines } from './runtime/held-engines.js'
 import { Worker, type WorkerOptions } from './runtime/worker.js'
 import { WorkflowEngine, type ExecutionState } from './runtime/workflow-engine.js'
-import { currentNodes, type WorkflowStatus } from './status.js'
-import type { RunFilter, Scheduling, Store } from './store/store.js'
+import type { WorkflowStatus } from './status.js'
+import type { Scheduling, Store } from './store/store.js'
 import { label, WorkflowRegistry } from './workflow-registry.js'
+import { listFilter, toListItem } from './run-list.js'
 import type {
   HoldpointOptions,
   IdOf,
@@ -60,8 +63,7 @@ export function createHoldpoint<const TWorkflows extends readonly AnyWorkflow[]>
 /** Registered workflows over one store. Make one with `createHoldpoint`. */
 export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyWorkflow[]> {
   readonly #registry: WorkflowRegistry
-  readonly #engines = new Map<string, WorkflowEngine<JsonObject>>()
-  readonly #liveRuns: number
+  readonly #engines: HeldEngines
   readonly #now: () => Date
   readonly #limits: ResolvedLimits
   readonly #leaseMs: number
@@ -78,7 +80,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   constructor(options: HoldpointOptions<TWorkflows>) {
     this.#registry = new WorkflowRegistry(options.workflows)
     this.#explicitStore = options.store
-    this.#liveRuns = options.liveRuns ?? 1000
+    this.#engines = new HeldEngines(options.liveRuns ?? 1000)
     this.#now = options.now ?? (() => new Date())
     this.#limits = resolveLimits(options.limits)
     this.#leaseMs = parseLeaseMs(options.leaseMs)
@@ -149,7 +151,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       }
       return existing as never
     }
-    return this.#remember(new WorkflowEngine(host, run)) as never
+    return this.#engines.remember(new WorkflowEngine(host, run)) as never
   }
 
   /**
@@ -162,12 +164,12 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   ): Promise<WorkflowEngine<TState>> {
     const store = await this.store()
     if (typeof runId !== 'string') throw new RunNotFoundError(label(runId))
-    const known = this.#engines.get(runId.toLowerCase())
+    const known = this.#engines.get(runId)
     if (known) {
       // Held here: the row version alone says whether it is still as stored.
       const version = await store.runVersion(known.runId)
       if (version !== undefined && (version === known.rowVersion || known.busy)) {
-        this.#touch(known.runId, known)
+        this.#engines.touch(known)
         return known as unknown as WorkflowEngine<TState>
       }
     }
@@ -175,9 +177,38 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     if (!run) throw new RunNotFoundError(label(runId))
     this.#registry.resolve(run.workflowId, run.version)
     known?.dispose()
-    return this.#remember(
+    return this.#engines.remember(
       new WorkflowEngine(this.#host(store, run.workflowId, run.version), run),
     ) as never
+  }
+
+  /**
+   * Delivers keyed input to a run by its id and runs it to its next halt, from any process: what
+   * `(await hp.load(runId)).run(input, options)` does, one round trip shorter when this process
+   * holds the run. The held copy is trusted only as far as the write's compare-and-swap proves
+   * it current; when another process changed the run meanwhile, or the copy refused the input,
+   * the delivery is decided again on the run as stored.
+   *
+   * @example
+   * ```ts
+   * // A webhook handler: the callback brings the run id and the request key.
+   * const state = await hp.deliver(runId, { approve: { approved: true, note: 'ok' } })
+   * ```
+   */
+  async deliver<TState extends JsonObject = JsonObject>(
+    runId: string,
+    input: InputData,
+    options?: DeliveryOptions,
+  ): Promise<ExecutionState<TState>> {
+    const held = typeof runId === 'string' ? this.#engines.get(runId) : undefined
+    if (held) {
+      try {
+        return (await held.run(input, options)) as ExecutionState<TState>
+      } catch (error) {
+        if (!(error instanceof HoldpointError)) throw error
+      }
+    }
+    return (await this.load<TState>(runId)).run(input, options)
   }
 
   /**
@@ -192,24 +223,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
    */
   async list(options: ListOptions = {}): Promise<RunListItem[]> {
     const store = await this.store()
-    const filter: RunFilter = {}
-    if (options.status !== undefined) filter.status = options.status
-    if (options.workflow !== undefined) filter.workflowId = options.workflow
-    if (options.limit !== undefined) filter.limit = options.limit
-    if (options.after !== undefined) filter.after = options.after
-    const runs = await store.listRuns(filter)
-    return runs.map((r) => ({
-      runId: r.id,
-      workflowId: r.workflowId,
-      version: r.version,
-      status: r.status,
-      currentNodes: currentNodes(r.nodeId, r.status),
-      awaitingInput: r.openRequests.map(toAwaitingInput),
-      output: r.output,
-      error: r.error,
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-    }))
+    return (await store.listRuns(listFilter(options))).map(toListItem)
   }
 
   /**
@@ -260,7 +274,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     const { run, scheduling } = newStoredRun(seed, this.#runner(options?.background))
     const host = this.#host(store, workflow.id, workflow.version)
     await insertRun(host, run, scheduling, forkEvents(source.id, point, workflow))
-    return this.#remember(new WorkflowEngine(host, run))
+    return this.#engines.remember(new WorkflowEngine(host, run))
   }
 
   /**
@@ -346,7 +360,6 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
     await Promise.all([...this.#workers].map((w) => w.stop()))
     this.#closed = true
     await this.#followers.close()
-    for (const engine of this.#engines.values()) engine.dispose()
     this.#engines.clear()
     const store = this.#store
     this.#store = undefined
@@ -366,29 +379,12 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
       history: this.#history,
       now: this.#now,
       followers: this.#followers,
-      finished: (runId) => this.#engines.delete(runId),
+      finished: (runId) => this.#engines.forget(runId),
     }
   }
 
   #runner(background: boolean | undefined): FirstRunner {
     return { owner: this.owner, leaseMs: this.#leaseMs, background: background === true }
-  }
-
-  #remember<E extends WorkflowEngine<JsonObject>>(engine: E): E {
-    this.#touch(engine.runId, engine)
-    // Oldest first; an engine in the middle of a call is never evicted.
-    for (const [runId, old] of this.#engines) {
-      if (this.#engines.size <= this.#liveRuns) break
-      if (old.busy) continue
-      old.dispose()
-      this.#engines.delete(runId)
-    }
-    return engine
-  }
-
-  #touch(runId: string, engine: WorkflowEngine<JsonObject>): void {
-    this.#engines.delete(runId)
-    this.#engines.set(runId, engine)
   }
 }
 

@@ -48,7 +48,6 @@ export const deliverInput = defineRoute(
     const answers = raw.answers
     const visits = restrictToToken(principal, params.id, answers, raw.visits)
     app.note(c, { runId: params.id, requestIds: Object.keys(answers) })
-    const engine = await app.hp.load(params.id)
     const by = answeredBy(principal)
     const options = {
       ...(visits === undefined ? {} : { visits }),
@@ -57,8 +56,8 @@ export const deliverInput = defineRoute(
     }
     const state =
       query.mode === 'step'
-        ? await engine.step(answers, options)
-        : await engine.run(answers, options)
+        ? await (await app.hp.load(params.id)).step(answers, options)
+        : await app.hp.deliver(params.id, answers, options)
     return c.json(toRunState(state), query.background ? 202 : 200)
   },
 )
