@@ -176,12 +176,12 @@ export function writeCheckpoints(
   execute: ExecuteStatement,
   items: readonly CheckpointItem[],
 ): Promise<boolean[]> {
-  const parts = { history: false, requests: false, answers: false, closes: false }
-  for (const { parts: needs } of items) {
-    parts.history ||= needs.history
-    parts.requests ||= needs.requests
-    parts.answers ||= needs.answers
-    parts.closes ||= needs.closes
+  const needed = (part: keyof CheckpointParts) => items.some((item) => item.parts[part])
+  const parts = {
+    history: needed('history'),
+    requests: needed('requests'),
+    answers: needed('answers'),
+    closes: needed('closes'),
   }
   return writeBatch(execute, checkpointStatement(parts), items)
 }
