@@ -12,7 +12,7 @@ export type JsonObject = { [key: string]: JsonValue }
  * dropped the way `JSON.stringify` drops them; anything else that JSON would change is refused.
  */
 export function toJson(value: unknown, what: string, maxBytes?: number): JsonValue {
-  const json = check(value, what, '$', new Set())
+  const json = check(value, what, [], new Set())
   if (maxBytes !== undefined) {
     const bytes = Buffer.byteLength(JSON.stringify(json))
     if (bytes > maxBytes) throw new PayloadTooLargeError(what, bytes, maxBytes)
@@ -20,49 +20,75 @@ export function toJson(value: unknown, what: string, maxBytes?: number): JsonVal
   return json
 }
 
-function check(value: unknown, what: string, path: string, seen: Set<object>): JsonValue {
+/**
+ * The keys and indexes from the checked value down to the one being checked: kept as a stack and
+ * spelled out (`$.a[0].b`) only when a value is refused, since most values pass.
+ */
+type Trail = Array<string | number>
+
+function pathOf(trail: Trail): string {
+  return `$${trail.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('')}`
+}
+
+function check(value: unknown, what: string, trail: Trail, seen: Set<object>): JsonValue {
   switch (typeof value) {
     case 'string':
-      if (value.includes('\u0000')) throw new NotSerializableError(what, path, nulReason)
-      if (loneSurrogate.test(value)) throw new NotSerializableError(what, path, surrogateReason)
+      if (value.includes('\u0000')) throw new NotSerializableError(what, pathOf(trail), nulReason)
+      if (loneSurrogate.test(value)) {
+        throw new NotSerializableError(what, pathOf(trail), surrogateReason)
+      }
       return value
     case 'boolean':
       return value
     case 'number':
-      if (!Number.isFinite(value)) throw new NotSerializableError(what, path)
+      if (!Number.isFinite(value)) throw new NotSerializableError(what, pathOf(trail))
       return value
     case 'object': {
       if (value === null) return null
-      if (seen.has(value)) throw new NotSerializableError(what, path)
+      if (seen.has(value)) throw new NotSerializableError(what, pathOf(trail))
       seen.add(value)
       try {
-        if (Array.isArray(value)) return value.map((v, i) => check(v, what, `${path}[${i}]`, seen))
+        if (Array.isArray(value)) {
+          return value.map((item, i) => {
+            trail.push(i)
+            const json = check(item, what, trail, seen)
+            trail.pop()
+            return json
+          })
+        }
         const proto: unknown = Object.getPrototypeOf(value)
         if (proto !== Object.prototype && proto !== null) {
           if (value instanceof Date) {
             if (Number.isNaN(value.getTime()))
-              throw new NotSerializableError(what, path, 'it is an invalid Date')
+              throw new NotSerializableError(what, pathOf(trail), 'it is an invalid Date')
             return value.toISOString()
           }
-          throw new NotSerializableError(what, path)
+          throw new NotSerializableError(what, pathOf(trail))
         }
+        const record = value as Record<string, unknown>
         const out: JsonObject = {}
-        for (const [k, v] of Object.entries(value)) {
+        for (const k of Object.keys(record)) {
+          const v = record[k]
           if (v === undefined) continue
           if (k.includes('\u0000') || loneSurrogate.test(k)) {
             throw new NotSerializableError(
               what,
-              `${path} (a key)`,
+              `${pathOf(trail)} (a key)`,
               k.includes('\u0000') ? nulReason : surrogateReason,
             )
           }
+          trail.push(k)
+          const json = check(v, what, trail, seen)
+          trail.pop()
           // Defined, not assigned: a "__proto__" member stays a member instead of becoming the prototype.
-          Object.defineProperty(out, k, {
-            value: check(v, what, `${path}.${k}`, seen),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          })
+          if (k === '__proto__') {
+            Object.defineProperty(out, k, {
+              value: json,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            })
+          } else out[k] = json
         }
         return out
       } finally {
@@ -70,7 +96,7 @@ function check(value: unknown, what: string, path: string, seen: Set<object>): J
       }
     }
     default:
-      throw new NotSerializableError(what, path)
+      throw new NotSerializableError(what, pathOf(trail))
   }
 }
 

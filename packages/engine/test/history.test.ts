@@ -143,6 +143,26 @@ describe.each(storeKinds)('run history (%s)', (kind) => {
     expect(rows[0]?.n).toBe(4)
   })
 
+  it('keeps each checkpoint’s events as the compact JSON array the engine wrote', async () => {
+    const store = (await stores.open(kind)) as SqlStore
+    const hp = createHoldpoint({ workflows: [approval], store })
+    const engine = await hp.start('approval', { topic: 'text' })
+    await engine.run()
+    await engine.run({ approve: { approved: true, note: 'as written' } })
+    const { rows } = await sql<{ text: string }>`
+      SELECT events::text AS text FROM holdpoint.history WHERE run_id = ${engine.runId}
+      ORDER BY last_seq`.execute(store.db)
+    expect(rows.length).toBeGreaterThan(0)
+    for (const { text } of rows) {
+      // An array of [type, data] pairs, not a string holding one, and not re-spaced as jsonb is.
+      const events = JSON.parse(text) as unknown
+      expect(Array.isArray(events), text).toBe(true)
+      expect(text).toBe(JSON.stringify(events))
+    }
+    const published = rows.map((r) => r.text).find((t) => t.includes('"publish"'))
+    expect(published).toContain('"note":"as written"')
+  })
+
   it('numbers the events request rows keep among the others: several requests, answered apart', async () => {
     const hp = createHoldpoint({ workflows: [parallel], store: await stores.open(kind) })
     const engine = await hp.start('parallel', undefined)

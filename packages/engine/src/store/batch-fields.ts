@@ -22,8 +22,9 @@ export function runFields(
     output: run.output === undefined ? null : [run.output],
     error: run.error,
     at: run.updatedAt.toISOString(),
-    // As text, so that history stores it exactly as written (a jsonb value would be re-spaced).
-    events: stored.length > 0 ? JSON.stringify(stored.map((e) => [e.type, e.data])) : null,
+    // Read as a `json` column, which keeps the very text of this array: history stores the
+    // events exactly as written, without encoding them twice (a string inside the row's JSON).
+    events: stored.length > 0 ? stored.map((e) => [e.type, e.data]) : null,
     event_count: events.length,
   }
 }
@@ -40,12 +41,12 @@ export function schedulingFields(s: Scheduling) {
 
 /** The recordset columns `runFields` fills. */
 export const RUN_COLUMNS = `status text, node text, visit int, position json, state json,
-    outputs json, output json, error json, at timestamptz, events text, event_count int`
+    outputs json, output json, error json, at timestamptz, events json, event_count int`
 
 /** A CTE appending each written run's events (from `run` joined to `c`) as one history row. */
 export const APPEND_HISTORY = `history AS (
   INSERT INTO holdpoint.history (run_id, last_seq, at, events)
-  SELECT run.id, run.event_seq, c.at, c.events::json FROM run JOIN c USING (id)
+  SELECT run.id, run.event_seq, c.at, c.events FROM run JOIN c USING (id)
   WHERE c.events IS NOT NULL
 )`
 
