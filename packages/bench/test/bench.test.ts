@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
 import { addProfile, formatSummary, packageOf, type SelfTimes } from '../src/profile-summary.js'
+import { pieceName, resumePieces, summarise, traceTable } from '../src/resume-trace.js'
 import { median, percentile } from '../src/stats.js'
 import { timeCalls } from '../src/timed-calls.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const resumeTrace = fileURLToPath(new URL('../src/resume-trace.ts', import.meta.url))
 
 /** The fields BENCH_SPEC.md asks for, in its order. */
 const specFields = [
@@ -154,5 +156,71 @@ describe('profile summary', () => {
     expect(formatSummary(times, 5, 'outer')).toContain(
       '| `outer packages/engine/src/a.ts` | 3 | 100.0% |',
     )
+  })
+})
+
+describe('resume trace', () => {
+  it('takes apart a few resumes against Postgres: three round trips, each sent again', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@holdpoint/source', '--import', 'tsx', resumeTrace, '--n', '5'],
+      { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
+    )
+    const names = stdout
+      .split('\n')
+      .filter(
+        (line) => line.startsWith('| ') && !line.startsWith('| piece') && !line.startsWith('| ---'),
+      )
+      .map((line) => line.split(' | ')[0]?.slice(2))
+    expect(names).toEqual([
+      'engine: before round trip 1',
+      'round trip 1',
+      'engine: between round trips 1 and 2',
+      'round trip 2',
+      'engine: between round trips 2 and 3',
+      'round trip 3',
+      'engine: after the last return',
+      'whole resume',
+      'round trip 1 sent again, back to back',
+      'round trip 2 sent again, back to back',
+      'round trip 3 sent again, back to back',
+    ])
+    expect(stdout).toMatch(
+      /5 resumes; the process's CPU time \(user \+ system\) per resume: [\d.]+ ms/,
+    )
+  }, 60_000)
+
+  it('splits a resume into engine work and round trips, leaving out calls of other resumes', () => {
+    const calls = [
+      { sent: 5, returned: 9 }, // before the resume
+      { sent: 11, returned: 14 },
+      { sent: 15, returned: 18.5 },
+      { sent: 19, returned: 30 }, // after it
+    ]
+    expect(resumePieces(10, 20, calls)).toEqual([1, 3, 1, 3.5, 1.5])
+    expect(resumePieces(10, 20, [])).toEqual([10])
+    expect([0, 1, 2, 3, 4].map((i) => pieceName(i, 2))).toEqual([
+      'engine: before round trip 1',
+      'round trip 1',
+      'engine: between round trips 1 and 2',
+      'round trip 2',
+      'engine: after the last return',
+    ])
+  })
+
+  it('summarises the usual shape of resume and says how many it left out', () => {
+    const usual = [1, 2, 3, 6] // one round trip: engine, trip, engine, whole
+    const rows = summarise([usual, [2, 4, 5, 11], [1, 1, 1, 1, 1, 5]], [[0.5], [0.7]])
+    expect(rows).toEqual([
+      ['engine: before round trip 1', [1, 2]],
+      ['round trip 1', [2, 4]],
+      ['engine: after the last return', [3, 5]],
+      ['whole resume', [6, 11]],
+      ['round trip 1 sent again, back to back', [0.5, 0.7]],
+      ['(1 resumes with another number of round trips left out)', []],
+    ])
+    const table = traceTable(rows).split('\n')
+    expect(table[2]).toBe('| engine: before round trip 1 | 1.000 | 2.000 |')
+    expect(table.at(-1)).toBe('| (1 resumes with another number of round trips left out) | — | — |')
   })
 })
