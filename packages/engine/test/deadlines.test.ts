@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
+import { createHoldpoint, defineWorkflow, HoldpointError, type RunEvent } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 
 function clock(start = Date.parse('2026-01-01T00:00:00Z')) {
@@ -72,6 +72,30 @@ describe.each(storeKinds)('durable deadlines (%s)', (kind) => {
     const types = []
     for await (const event of engine.events()) types.push(event.type)
     expect(types).toContain('input_expired')
+  })
+
+  it('records an expiry in the history, in its place and with what the node was given', async () => {
+    const store = await stores.open(kind)
+    const time = clock()
+    const hp = createHoldpoint({ workflows: [withDefault, withoutDefault], store, now: time.now })
+    for (const [workflow, defaulted] of [
+      ['withDefault', true],
+      ['withoutDefault', false],
+    ] as const) {
+      const engine = await hp.start(workflow, undefined)
+      await engine.run()
+      time.advance(120_000)
+      await engine.run()
+      expect(engine.executionState.status).toBe('completed')
+      const events: RunEvent[] = []
+      for await (const event of engine.events()) events.push(event)
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1))
+      const types = events.map((e) => e.type)
+      const expired = events[types.indexOf('input_expired')]
+      expect(expired?.data).toEqual({ requestId: 'approve', node: 'ask', visit: 1, defaulted })
+      expect(types.indexOf('input_expired')).toBe(types.indexOf('run_waiting') + 1)
+      expect(types.indexOf('node_completed')).toBe(types.indexOf('input_expired') + 1)
+    }
   })
 
   it('still takes an answer that arrives before the deadline is acted on', async () => {
