@@ -132,9 +132,11 @@ export const requestSchemaColumn = sql<JsonObject | null>`${sql.raw(requestSchem
   'schema',
 )
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 /** Whether a text is a uuid: ids that are not cannot name a run, and are not sent to Postgres. */
 export function isUuid(text: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
+  return uuidPattern.test(text)
 }
 
 /** The id a schema's JSON text is stored under: the first 128 bits of its SHA-256, as a uuid. */

@@ -11,6 +11,12 @@ import { jsonArrayOf, type BatchItem, type ExecuteStatement, type Statement } fr
 import type { StoredRun } from './store.js'
 
 /**
+ * The runs named by the ids of a batch (`$1`, a JSON array of `runIdItem`s). An array, so that
+ * the ids are looked up by primary key (see `checkpointStatement`).
+ */
+const RUNS_BY_IDS = `r.id = ANY(ARRAY(SELECT value::uuid FROM json_array_elements_text($1::json)))`
+
+/**
  * Any number of runs by id, each with the requests that are open or belong to its current node
  * visit, and that visit's memoized steps.
  */
@@ -26,11 +32,10 @@ export const LOAD_RUNS: Statement = {
      FROM holdpoint.steps s
     WHERE s.run_id = r.id AND s.node = r.node AND s.visit = r.visit) AS steps
 FROM holdpoint.runs r
--- An array, so that the ids are looked up by primary key (see checkpointStatement).
-WHERE r.id = ANY(ARRAY(SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb)))`,
+WHERE ${RUNS_BY_IDS}`,
 }
 
-/** A run id as an item of `LOAD_RUNS`. */
+/** A run id as an item of `LOAD_RUNS` and `RUN_VERSIONS`. */
 export function runIdItem(runId: string): BatchItem {
   const key = runId.toLowerCase()
   return { key, json: JSON.stringify(key) }
@@ -72,8 +77,7 @@ function storedRunOf(row: RunRow): StoredRun {
 /** The row versions of any number of runs by id (see `Store.runVersion`). */
 export const RUN_VERSIONS: Statement = {
   name: 'holdpoint_run_versions',
-  text: `SELECT r.id, r.row_version FROM holdpoint.runs r
-WHERE r.id = ANY(ARRAY(SELECT value::uuid FROM json_array_elements_text($1::json)))`,
+  text: `SELECT r.id, r.row_version FROM holdpoint.runs r WHERE ${RUNS_BY_IDS}`,
 }
 
 /** Reads a batch of row versions; `undefined` for ids with no run. */

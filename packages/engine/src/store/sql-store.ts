@@ -249,11 +249,7 @@ export class SqlStore implements Store {
   }
 
   async follow(runIds: readonly string[], ms: number): Promise<void> {
-    await follow(
-      this.#db,
-      runIds.filter((id) => isUuid(id)),
-      ms,
-    )
+    await follow(this.#db, runIds.filter(isUuid), ms)
   }
 
   listenEvents(onEvents: (runId: string | undefined) => void): Promise<() => Promise<void>> {
