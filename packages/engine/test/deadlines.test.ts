@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createHoldpoint, defineWorkflow, HoldpointError, type RunEvent } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
+import { requestStatuses } from './fixtures/request-statuses.js'
 
 function clock(start = Date.parse('2026-01-01T00:00:00Z')) {
   let now = start
@@ -72,6 +73,46 @@ describe.each(storeKinds)('durable deadlines (%s)', (kind) => {
     const types = []
     for await (const event of engine.events()) types.push(event.type)
     expect(types).toContain('input_expired')
+  })
+
+  it('completes a node that catches the timeout of one request of a Promise.all', async () => {
+    const workflow = defineWorkflow({
+      id: 'signOff',
+      version: 1,
+      start: 'ask',
+      nodes: {
+        ask: async ({ requestInput }) => {
+          try {
+            return await Promise.all([
+              requestInput({ id: 'legal', timeoutMs: 1_000 }),
+              requestInput({ id: 'finance' }),
+            ])
+          } catch (error) {
+            if (HoldpointError.is(error, 'INPUT_TIMEOUT')) return 'timed out'
+            throw error
+          }
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const time = clock()
+    const hp = createHoldpoint({ workflows: [workflow], store, now: time.now })
+    const engine = await hp.start('signOff', undefined)
+    await engine.run()
+    time.advance(1_000)
+    await engine.run()
+    expect(engine.executionState).toMatchObject({
+      status: 'completed',
+      output: 'timed out',
+      awaitingInput: [],
+    })
+    expect(await requestStatuses(store, engine.runId, ['legal', 'finance'])).toEqual([
+      'finance closed',
+      'legal expired',
+    ])
+    const late = await engine.run({ finance: 'ok' }).catch((e: unknown) => e)
+    expect(HoldpointError.is(late, 'RUN_NOT_WAITING')).toBe(true)
+    expect(engine.executionState).toMatchObject({ status: 'completed', output: 'timed out' })
   })
 
   it('records an expiry in the history, in its place and with what the node was given', async () => {

@@ -114,11 +114,83 @@ describe.each(storeKinds)('a replay that fails before the awaited request (%s)',
     expect((error as Error).message).toContain('The answer was not stored: dependency down')
     expect(other.executionState.status).toBe('failed')
     expect((await store.loadRun(engine.runId))?.requests.map((r) => r.status)).toEqual(['open'])
-
+    // Kept for retry(), the request takes no answer while the run is failed.
+    expect(other.executionState.awaitingInput).toEqual([])
     broken = false
+    const again = await other.run({ go: 'yes' }).catch((e: unknown) => e)
+    expect(HoldpointError.is(again, 'RUN_NOT_WAITING')).toBe(true)
+    expect(other.executionState.status).toBe('failed')
+    expect((await store.loadRun(engine.runId))?.requests.map((r) => r.status)).toEqual(['open'])
+
     await other.retry()
     expect(other.executionState.status).toBe('waiting_for_input')
     await other.run({ go: 'yes' })
     expect(other.executionState).toMatchObject({ status: 'completed', output: 'yes' })
+  })
+})
+
+describe.each(storeKinds)('a replay that fails under a retry policy (%s)', (kind) => {
+  const stores = useStores()
+
+  it('runs the node again after its backoff, then takes the answer', async () => {
+    let executions = 0
+    const workflow = defineWorkflow({
+      id: 'flakyReplay',
+      version: 1,
+      start: 'review',
+      nodes: {
+        review: {
+          retry: { maxAttempts: 3, backoff: { initialMs: 1 }, jitter: 0 },
+          run: async ({ requestInput }) => {
+            if (++executions === 2) throw new Error('upstream 503') // the first replay
+            return requestInput({ id: 'approve', schema: z.boolean() })
+          },
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'flakyReplay',
+      undefined,
+    )
+    await engine.run()
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    await other.run({ approve: true })
+    expect(other.executionState).toMatchObject({ status: 'completed', output: true })
+    expect(executions).toBe(3)
+    const types: string[] = []
+    for await (const event of other.events()) types.push(event.type)
+    expect(types.filter((t) => t === 'node_failed' || t === 'input_received')).toEqual([
+      'node_failed',
+      'input_received',
+    ])
+  })
+
+  it('fails the run when the attempts are used up, storing nothing of the answer', async () => {
+    const workflow = defineWorkflow({
+      id: 'brokenReplay',
+      version: 1,
+      start: 'review',
+      nodes: {
+        review: {
+          retry: { maxAttempts: 2, backoff: { initialMs: 1 }, jitter: 0 },
+          run: async ({ requestInput, isReplaying }) => {
+            if (isReplaying) throw new Error('dependency down')
+            return requestInput({ id: 'approve' })
+          },
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'brokenReplay',
+      undefined,
+    )
+    await engine.run()
+    const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
+    const error = await other.run({ approve: 'yes' }).catch((e: unknown) => e)
+    expect(HoldpointError.is(error, 'RUN_NOT_WAITING')).toBe(true)
+    expect(other.executionState).toMatchObject({ status: 'failed', awaitingInput: [] })
+    expect((await store.loadRun(engine.runId))?.requests.map((r) => r.status)).toEqual(['open'])
   })
 })

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { parallel } from './fixtures/parallel.js'
+import { requestStatuses } from './fixtures/request-statuses.js'
 
 const form = defineWorkflow({
   id: 'form',
@@ -130,5 +131,59 @@ describe.each(storeKinds)('several requests in one node (%s)', (kind) => {
     await engine.run({ x: 1 })
     expect(engine.executionState.status).toBe('failed')
     expect(engine.executionState.error).toMatchObject({ code: 'INVALID_DEFINITION' })
+  })
+})
+
+describe.each(storeKinds)('a node that goes on without some of its requests (%s)', (kind) => {
+  const stores = useStores()
+
+  const firstAnswer = defineWorkflow({
+    id: 'firstAnswer',
+    version: 1,
+    start: 'ask',
+    nodes: {
+      ask: async ({ requestInput }) =>
+        Promise.race([requestInput({ id: 'alice' }), requestInput({ id: 'bob' })]),
+    },
+  })
+
+  it('completes on the first answer of a Promise.race and closes the other request', async () => {
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [firstAnswer], store })
+    const engine = await hp.start('firstAnswer', undefined)
+    await engine.run()
+    expect(engine.executionState.awaitingInput.map((r) => r.requestId)).toEqual(['alice', 'bob'])
+    await engine.run({ alice: 'yes' })
+    expect(engine.executionState).toMatchObject({
+      status: 'completed',
+      output: 'yes',
+      awaitingInput: [],
+    })
+    expect(await requestStatuses(store, engine.runId, ['alice', 'bob'])).toEqual([
+      'alice answered',
+      'bob closed',
+    ])
+    const late = await hp.deliver(engine.runId, { bob: 'no' }).catch((e: unknown) => e)
+    expect(HoldpointError.is(late, 'RUN_NOT_WAITING')).toBe(true)
+    expect((await hp.load(engine.runId)).executionState).toMatchObject({
+      status: 'completed',
+      output: 'yes',
+    })
+  })
+
+  it('completes the same way when another process takes the answer', async () => {
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [firstAnswer], store }).start(
+      'firstAnswer',
+      undefined,
+    )
+    await engine.run()
+    const other = await createHoldpoint({ workflows: [firstAnswer], store }).load(engine.runId)
+    await other.run({ bob: 'no' })
+    expect(other.executionState).toMatchObject({ status: 'completed', output: 'no' })
+    expect(await requestStatuses(store, engine.runId, ['alice', 'bob'])).toEqual([
+      'alice closed',
+      'bob answered',
+    ])
   })
 })

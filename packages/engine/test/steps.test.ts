@@ -183,3 +183,49 @@ describe.each(storeKinds)('steps and retry (%s)', (kind) => {
     expect(effects).toBe(1)
   })
 })
+
+describe.each(storeKinds)('steps of an execution this process dropped (%s)', (kind) => {
+  const stores = useStores()
+
+  const notify = (effects: { count: number }) =>
+    defineWorkflow({
+      id: 'notifyThenAsk',
+      version: 1,
+      start: 'review',
+      nodes: {
+        review: async ({ step, requestInput }) => {
+          await step('notify', () => ++effects.count)
+          return requestInput({ id: 'approve', schema: z.boolean() })
+        },
+      },
+    })
+
+  it('replays a stored step after a background delivery, when this process carries on the run', async () => {
+    const effects = { count: 0 }
+    const hp = createHoldpoint({ workflows: [notify(effects)], store: await stores.open(kind) })
+    const engine = await hp.start('notifyThenAsk', undefined)
+    await engine.run()
+    await hp.deliver(engine.runId, { approve: true }, { background: true })
+    const again = await hp.load(engine.runId)
+    await again.run()
+    expect(again.executionState).toMatchObject({ status: 'completed', output: true })
+    expect(effects.count).toBe(1)
+  })
+
+  it('replays a stored step for a run that was dropped from memory (liveRuns)', async () => {
+    const effects = { count: 0 }
+    const hp = createHoldpoint({
+      workflows: [notify(effects)],
+      store: await stores.open(kind),
+      liveRuns: 1,
+    })
+    const first = await hp.start('notifyThenAsk', undefined)
+    await first.run()
+    const second = await hp.start('notifyThenAsk', undefined) // `first` is no longer held
+    await second.run()
+    expect(effects.count).toBe(2)
+    await first.run({ approve: true })
+    expect(first.executionState).toMatchObject({ status: 'completed', output: true })
+    expect(effects.count).toBe(2)
+  })
+})

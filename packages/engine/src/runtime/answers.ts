@@ -9,6 +9,7 @@ import { jsonEqual, toJson, type JsonValue } from '../json.js'
 import type { ResolvedLimits } from '../limits.js'
 import type { WorkflowStatus } from '../status.js'
 import type { StoredRequest } from '../store/store.js'
+import { awaitedRequests } from './awaiting-input.js'
 
 /** Checks the shape of a delivery and turns its answers into JSON, before anything else looks at them. */
 export function parseDelivery(inputData: unknown, limits: ResolvedLimits): Map<string, JsonValue> {
@@ -66,7 +67,7 @@ export async function freshAnswers(
   run: { id: string; status: WorkflowStatus; requests: readonly StoredRequest[] },
   lookUp: (requestIds: string[]) => Promise<StoredRequest[]>,
 ): Promise<Map<string, JsonValue>> {
-  const open = run.requests.filter((r) => r.status === 'open')
+  const open = awaitedRequests(run)
   const isOpen = (requestId: string): boolean =>
     open.some((r) => r.requestId === requestId && (visits.get(requestId) ?? r.visit) === r.visit)
   const elsewhere = [...answers.keys()].filter((id) => !isOpen(id))

@@ -1,5 +1,18 @@
 import type { AwaitingInput } from '../definition/request-input.js'
+import type { WorkflowStatus } from '../status.js'
 import type { StoredRequest } from '../store/store.js'
+
+/**
+ * The requests a run waits on, which answers may be delivered to: its open requests while it is
+ * waiting for input. A failed run keeps its open requests for `retry()`, whose node asks again,
+ * but takes no answers until then.
+ */
+export function awaitedRequests(run: {
+  status: WorkflowStatus
+  requests: readonly StoredRequest[]
+}): StoredRequest[] {
+  return run.status === 'waiting_for_input' ? run.requests.filter((r) => r.status === 'open') : []
+}
 
 /** A stored request as callers see it in `awaitingInput`. */
 export function toAwaitingInput(r: StoredRequest): AwaitingInput {

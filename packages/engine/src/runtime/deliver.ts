@@ -8,6 +8,7 @@ import {
 } from '../errors.js'
 import { newEvent } from '../history/run-event.js'
 import type { JsonValue } from '../json.js'
+import { isFinished } from '../status.js'
 import type { Scheduling, StoredRequest } from '../store/store.js'
 import {
   earliestExpiry,
@@ -16,9 +17,10 @@ import {
   parseDelivery,
   parseVisits,
 } from './answers.js'
-import { failFinally } from './node-outcomes.js'
+import { failFinally, failNode } from './node-outcomes.js'
+import type { NodeExecution, NodeOutcome } from './node-execution.js'
 import { answerOf } from './request-record.js'
-import { ensureLive, type RunContext } from './run-context.js'
+import { dropExecution, ensureLive, type RunContext } from './run-context.js'
 
 /** Answers keyed by request ID. */
 export type InputData = Readonly<Record<string, unknown>>
@@ -65,11 +67,11 @@ export async function deliver(
   const fresh = await freshAnswersOrReload(ctx, answers, visits)
   if (fresh.size === 0) return 'nothing-new'
 
-  const live = ensureLive(ctx)
-  const outcome = await live.next()
+  const { live, outcome } = await replayToPause(ctx)
   if (outcome.kind === 'abandoned') throw new ConcurrentModificationError(ctx.writer.run.id)
   if (outcome.kind !== 'paused') {
-    // The replay failed, or finished without asking what the run waits for (the code changed).
+    // The replay failed for good, or finished without asking what the run waits for (the code
+    // changed).
     const error =
       outcome.kind === 'failed'
         ? outcome.error
@@ -78,8 +80,12 @@ export async function deliver(
             `a request for ${[...fresh.keys()].join(', ')}`,
             'the node completing',
           )
-    await failFinally(ctx, live, error)
-    throw new RunNotWaitingError(ctx.writer.run.id, ctx.writer.run.status, { cause: error })
+    if (outcome.kind === 'completed') await failFinally(ctx, live, error)
+    const { status } = ctx.writer.run
+    if (status !== 'failed' && !isFinished(status)) {
+      throw new ConcurrentModificationError(ctx.writer.run.id) // taken over during a backoff
+    }
+    throw new RunNotWaitingError(ctx.writer.run.id, status, { cause: error })
   }
   const issues: InputIssue[] = []
   const parsed = new Map<string, unknown>()
@@ -145,12 +151,30 @@ export async function deliver(
   if (written === 'duplicate') return 'nothing-new'
   if (written === 'cancelled') throw new RunNotWaitingError(ctx.writer.run.id, 'cancelled')
   if (options.background) {
-    ctx.live = undefined
-    live.abandon(undefined)
+    dropExecution(ctx, live, undefined)
     return 'handed-off'
   }
   for (const [requestId, value] of parsed) live.settle(requestId, { value })
   return 'delivered'
+}
+
+/**
+ * The node's execution in this process, replayed up to its pause when there is none. A replay
+ * that throws follows the node's retry policy, as any execution of it does; a `failed` outcome
+ * comes back only once the run has failed (or was taken from this process meanwhile).
+ */
+async function replayToPause(
+  ctx: RunContext,
+): Promise<{ live: NodeExecution; outcome: NodeOutcome }> {
+  for (;;) {
+    const live = ensureLive(ctx)
+    const outcome = await ctx.lease.whileRenewing(live.next(), () =>
+      dropExecution(ctx, live, new ConcurrentModificationError(ctx.writer.run.id)),
+    )
+    if (outcome.kind !== 'failed' || !(await failNode(ctx, live, outcome.error))) {
+      return { live, outcome }
+    }
+  }
 }
 
 /**

@@ -201,8 +201,14 @@ export class NodeExecution {
     return next === null ? null : new Date(next)
   }
 
+  /**
+   * Something the body waited on resolved: it runs again. If it still waits on other requests or
+   * sleeps, it counts as paused again only after a full turn, so a body that goes on without them
+   * (`Promise.race`, a caught `INPUT_TIMEOUT`) completes instead of being reported as waiting.
+   */
   #unpause(): void {
-    if (this.pending.size === 0 && this.timers.size === 0) this.#paused = false
+    this.#paused = false
+    if (this.pending.size > 0 || this.timers.size > 0) this.#schedulePause()
   }
 
   #finish(result: Extract<NodeOutcome, { kind: 'completed' | 'failed' }>): void {

@@ -6,7 +6,7 @@ import type { NewRunEvent, RunFields, Scheduling, SerializedError } from '../sto
 import type { MachineDriver } from './machine-driver.js'
 import type { NodeExecution } from './node-execution.js'
 import { isRetryable, retryDelay } from './retry-policy.js'
-import type { RunContext } from './run-context.js'
+import { dropExecution, type RunContext } from './run-context.js'
 import { serializeError } from './serialize-error.js'
 import { validateState } from './validate-state.js'
 
@@ -110,7 +110,10 @@ export async function completeNode(
     events.push(newEvent('run_completed', {}))
   }
   ctx.live = undefined
-  await ctx.writer.write(fields, { scheduling, events })
+  // A body may finish without the answers to some of its requests (`Promise.race`, a caught
+  // `INPUT_TIMEOUT`): nobody waits on them any more, so they close with the visit.
+  const closeOpenRequests = run.requests.some((r) => r.status === 'open')
+  await ctx.writer.write(fields, { scheduling, events, closeOpenRequests })
   ctx.writer.run.requests = ctx.writer.run.requests.filter((r) => r.status === 'open')
   ctx.writer.run.steps = []
   if (fields.status === 'completed') ctx.host.finished(ctx.writer.run.id)
@@ -185,13 +188,6 @@ export async function failFinally(
       ],
     },
   )
-}
-
-function dropExecution(ctx: RunContext, live: NodeExecution, error: unknown): void {
-  ctx.live = undefined
-  live.abandon(error)
-  // The next execution of this visit must find the effects this one already stored.
-  ctx.writer.run.steps = live.knownSteps
 }
 
 function eventError(error: SerializedError): EventError {

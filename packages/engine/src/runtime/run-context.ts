@@ -15,8 +15,18 @@ export interface RunContext {
 
 /** Drops in-memory progress: the run was moved on by another writer, taken over, or evicted. */
 export function dropProgress(ctx: RunContext): void {
-  ctx.live?.abandon(new ConcurrentModificationError(ctx.writer.run.id))
-  ctx.live = undefined
+  if (ctx.live) dropExecution(ctx, ctx.live, new ConcurrentModificationError(ctx.writer.run.id))
+}
+
+/**
+ * Stops a node execution in this process for good (see `NodeExecution.abandon`). The step
+ * results it stored stay with the run, so that the next execution of the visit, here or after a
+ * reload, replays them instead of running their functions again.
+ */
+export function dropExecution(ctx: RunContext, live: NodeExecution, reason: unknown): void {
+  if (ctx.live === live) ctx.live = undefined
+  live.abandon(reason)
+  ctx.writer.run.steps = live.knownSteps
 }
 
 /** The execution of the current node visit in this process, started (or replayed) if there is none. */

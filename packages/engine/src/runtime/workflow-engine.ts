@@ -13,7 +13,7 @@ import { eventStream } from '../history/event-stream.js'
 import { newEvent, type EventsOptions, type RunEvent } from '../history/run-event.js'
 import { toExport, type RunExport } from '../history/run-export.js'
 import type { StoredRun } from '../store/store.js'
-import { toAwaitingInput } from './awaiting-input.js'
+import { awaitedRequests, toAwaitingInput } from './awaiting-input.js'
 import { deliver, expireDue, type DeliveryOptions, type InputData } from './deliver.js'
 import type { EngineHost } from './engine-host.js'
 import { heldByAnother, LeaseKeeper } from './lease-keeper.js'
@@ -84,7 +84,7 @@ export class WorkflowEngine<TState = JsonObject> {
       status: run.status,
       input: run.input,
       currentNodes: currentNodes(run.nodeId, run.status),
-      awaitingInput: run.requests.filter((r) => r.status === 'open').map(toAwaitingInput),
+      awaitingInput: awaitedRequests(run).map(toAwaitingInput),
       state: run.state as TState,
       output: run.output,
       error: run.error,
