@@ -59,15 +59,17 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
   if (owned) pool.on('error', () => {}) // an idle client died; the pool replaces it on next use
   // A client in use whose connection drops emits 'error' as well as failing its query; without a
   // listener that event would end the process. The failed query is what callers see.
-  pool.on('connect', (client) => {
+  const ignoreErrors = (client: pg.PoolClient): void => {
     client.on('error', () => {})
-  })
+  }
+  pool.on('connect', ignoreErrors)
   const db = new Kysely<Database>({ dialect: guardedDialect(new PostgresDialect({ pool })) })
   return new SqlStore(
     'postgres',
     db,
     {
       onClose: async () => {
+        pool.off('connect', ignoreErrors)
         if (owned) await db.destroy()
       },
       listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
@@ -105,9 +107,13 @@ async function listenOn(
   const connect = async (): Promise<void> => {
     while (!stopped) {
       const candidate = new pg.Client(pool.options)
+      let listening = false
       try {
         candidate.on('notification', (message) => onNotify(message.payload))
         candidate.on('error', () => {
+          // Until LISTEN has succeeded, the failed call below retries; reconnecting here too
+          // would leave two connections listening.
+          if (!listening) return
           if (client === candidate) client = undefined
           void candidate.end().catch(() => {})
           if (!stopped) setTimeout(() => void connect(), 250)
@@ -118,6 +124,7 @@ async function listenOn(
           await candidate.end()
           return
         }
+        listening = true
         client = candidate
         onNotify()
         return

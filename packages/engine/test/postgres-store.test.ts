@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createHoldpoint } from '../src/index.js'
 import { postgresStore } from '../src/postgres.js'
 import { useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
+import { proxyCuttingFirst } from './fixtures/dropping-proxy.js'
 
 describe('postgresStore', () => {
   const stores = useStores()
@@ -20,6 +22,81 @@ describe('postgresStore', () => {
     )
     expect(rows).toEqual([{ status: 'waiting_for_input' }])
     await pool.end()
+  })
+
+  it('leaves a pool the caller owns with the listeners it had, however many stores used it', async () => {
+    const pool = new pg.Pool({ connectionString: (await stores.database()).url, max: 2 })
+    const before = pool.listenerCount('connect')
+    for (let i = 0; i < 12; i++) {
+      const store = postgresStore({ pool })
+      await store.ready()
+      await store.close()
+    }
+    expect(pool.listenerCount('connect')).toBe(before)
+    await pool.end()
+  })
+
+  it('gives a step that another process stored first to the caller that lost the race', async () => {
+    const database = await stores.database()
+    const store = postgresStore({ connectionString: database.url, maxConnections: 2 })
+    await store.ready()
+    const runId = randomUUID()
+    const other = new pg.Client({ connectionString: database.url })
+    await other.connect()
+    try {
+      await other.query('BEGIN')
+      await other.query(
+        `INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
+         VALUES ($1, 'charge', 1, 'payment', 1, '"first"')`,
+        [runId],
+      )
+      // This insert waits on the other transaction's row, which commits after it has begun.
+      const saving = store.saveStep(runId, {
+        nodeId: 'charge',
+        visit: 1,
+        key: 'payment',
+        seq: 1,
+        result: 'second',
+      })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await other.query('COMMIT')
+      expect((await saving).result).toBe('first')
+    } finally {
+      await other.end()
+      await store.close()
+    }
+  })
+
+  it('listens on one connection after losing one in the middle of LISTEN, and stops it', async () => {
+    const database = await stores.database()
+    const proxy = await proxyCuttingFirst(new URL(database.url), 'LISTEN')
+    const store = postgresStore({ connectionString: proxy.url, maxConnections: 1 })
+    const admin = new pg.Client({ connectionString: database.url })
+    await admin.connect()
+    const listening = async (): Promise<number> => {
+      const { rows } = await admin.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      )
+      return Number(rows[0]?.n)
+    }
+    try {
+      let wakes = 0
+      const unlisten = await store.listen(() => wakes++)
+      await vi.waitFor(async () => expect(await listening()).toBe(1), { timeout: 5_000 })
+      await new Promise((resolve) => setTimeout(resolve, 600)) // a second loop would be back
+      expect(await listening()).toBe(1)
+      await unlisten()
+      await vi.waitFor(async () => expect(await listening()).toBe(0), { timeout: 5_000 })
+      const before = wakes
+      await admin.query('NOTIFY holdpoint_wake')
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(wakes).toBe(before)
+    } finally {
+      await store.close()
+      await admin.end()
+      proxy.close()
+    }
   })
 
   it.each([true, false])(

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { StoreUnavailableError } from '../src/errors.js'
 import { StatementBatcher } from '../src/store/statement-batcher.js'
 
@@ -147,6 +147,22 @@ describe('statement batcher (group commit)', () => {
     await settle()
     expect(batches).toEqual([['a'], ['b'], ['a']])
     expect(await Promise.all([stuck, ...later])).toEqual(['done a', 'done a', 'done b'])
+  })
+
+  it('sets no timer while only items of the runs on the wire wait: their return sends them', async () => {
+    const { batcher, batches, settle } = recording({ stallMs: 20 })
+    const stuck = batcher.submit({ key: 'a' })
+    await new Promise((resolve) => setImmediate(resolve))
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    const next = batcher.submit({ key: 'a' })
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    // Polling would have set a timer for the stall and then one every millisecond after it.
+    expect(timers).not.toHaveBeenCalled()
+    timers.mockRestore()
+    await settle()
+    expect(batches).toEqual([['a'], ['a']])
+    expect(await Promise.all([stuck, next])).toEqual(['done a', 'done a'])
   })
 
   it('lets reads of one key share a batch when keys are shared', async () => {

@@ -223,6 +223,9 @@ export class SqlStore implements Store {
   }
 
   async saveStep(runId: string, step: StoredStep): Promise<StoredStep> {
+    const stored = sql<StepRow>`
+      SELECT node, visit, key, seq, ${sql.raw(wrappedSql('result'))} AS result FROM holdpoint.steps
+       WHERE run_id = ${runId} AND node = ${step.nodeId} AND visit = ${step.visit} AND key = ${step.key}`
     const { rows } = await sql<StepRow>`
       WITH inserted AS (
         INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
@@ -231,12 +234,14 @@ export class SqlStore implements Store {
         ON CONFLICT DO NOTHING
         RETURNING node, visit, key, seq, ${sql.raw(wrappedSql('result'))} AS result
       )
-      SELECT * FROM inserted
-      UNION ALL
-      SELECT node, visit, key, seq, ${sql.raw(wrappedSql('result'))} FROM holdpoint.steps
-       WHERE run_id = ${runId} AND node = ${step.nodeId} AND visit = ${step.visit} AND key = ${step.key}
-      LIMIT 1`.execute(this.#db)
-    return rows[0] ? toStep(rows[0]) : step
+      SELECT * FROM inserted UNION ALL (${stored}) LIMIT 1`.execute(this.#db)
+    if (rows[0]) return toStep(rows[0])
+    // The insert waited for another process storing the same step; its row committed after this
+    // statement's snapshot was taken, so only a statement of its own sees it.
+    const { rows: winner } = await stored.execute(this.#db)
+    if (!winner[0])
+      throw new Error(`Step "${step.key}" of run ${runId} was neither stored nor found.`)
+    return toStep(winner[0])
   }
 
   listRuns(filter: RunFilter): Promise<RunSummary[]> {

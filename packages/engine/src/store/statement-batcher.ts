@@ -100,7 +100,9 @@ export class StatementBatcher<T, R> {
         this.#pump()
       })
     }
-    if (this.#queue.length > 0) this.#watchForStall()
+    // Items of runs with a batch on the wire leave when it returns (which pumps): no stall of
+    // another batch lets them go earlier, so only other runs' items are worth a timer.
+    if (this.#queue.some((pending) => !this.#onWire(pending))) this.#watchForStall()
     if (this.#queue.length === 0 && this.#wires.size === 0) {
       for (const resolve of this.#idle.splice(0)) resolve()
     }
@@ -126,6 +128,14 @@ export class StatementBatcher<T, R> {
       this.#pump()
     }, delay)
     this.#stallTimer.unref()
+  }
+
+  /** Whether the item must wait for a batch on the wire that holds its key. */
+  #onWire(pending: Pending<T, R>): boolean {
+    if (this.#limits.sharedKeys) return false
+    const key = this.#limits.keyOf(pending.item)
+    for (const wire of this.#wires) if (wire.keys.has(key)) return true
+    return false
   }
 
   /** The next batch, in submission order, passing over items it may not take yet. */
