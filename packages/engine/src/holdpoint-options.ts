@@ -83,8 +83,12 @@ export interface ListOptions {
   workflow?: string
   /** Page size; default 100, at most 1000. */
   limit?: number
-  /** The last `runId` of the previous page. */
-  after?: string
+  /**
+   * Where the page starts: after the last item of the previous page. Pass the item itself (any
+   * `{ runId, createdAt }`) to keep paging even if that run is deleted meanwhile; its `runId`
+   * alone works too, but throws `INVALID_ARGUMENT` once that run no longer exists.
+   */
+  after?: string | Pick<RunListItem, 'runId' | 'createdAt'>
 }
 
 export type IdOf<W> = W extends Workflow<infer Id, unknown, unknown> ? Id : never

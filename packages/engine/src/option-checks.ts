@@ -4,11 +4,17 @@ import { isWorkflowStatus, type WorkflowStatus } from './status.js'
 
 // Checks of options that are not workflow data: a bad one is refused before anything is stored.
 
-/** `createHoldpoint({ leaseMs })`: an integer of at least 100, 30 s when not given. */
+// A lease that long already leaves a crashed process's runs waiting a day before another takes
+// them over; the store keeps lease lengths as 32-bit integers.
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** `createHoldpoint({ leaseMs })`: an integer from 100 to a day, 30 s when not given. */
 export function parseLeaseMs(value: unknown): number {
   const leaseMs = value ?? 30_000
-  if (!Number.isSafeInteger(leaseMs) || (leaseMs as number) < 100) {
-    throw new InvalidDefinitionError('leaseMs must be an integer of at least 100 (milliseconds).')
+  if (!Number.isSafeInteger(leaseMs) || (leaseMs as number) < 100 || (leaseMs as number) > DAY_MS) {
+    throw new InvalidDefinitionError(
+      `leaseMs must be an integer from 100 to ${DAY_MS} (a day), in milliseconds.`,
+    )
   }
   return leaseMs as number
 }

@@ -47,6 +47,22 @@ describe.each(storeKinds)('export and import (%s → the other store)', (kind) =
     expect((await target.load(engine.runId)).executionState.status).toBe('completed')
   })
 
+  it('moves a run whose history has a gap, left by a process with history off', async () => {
+    const store = await stores.open(kind)
+    const quiet = createHoldpoint({ workflows: [approval], store, history: false })
+    const engine = await quiet.start('approval', { topic: 'gap' })
+    await engine.run()
+    const loud = await createHoldpoint({ workflows: [approval], store }).load(engine.runId)
+    await loud.run({ approve: { approved: true, note: 'ok' } })
+    const doc = JSON.parse(JSON.stringify(await loud.export())) as RunExport
+    expect(doc.history[0]?.seq).toBeGreaterThan(1)
+
+    const target = createHoldpoint({ workflows: [approval], store: await stores.fresh(other) })
+    const imported = await target.import(doc)
+    expect(imported.executionState).toMatchObject({ status: 'completed', output: { note: 'ok' } })
+    expect(await collect(imported.events())).toEqual(await collect(loud.events()))
+  })
+
   it('refuses documents of other versions and malformed ones, writing nothing', async () => {
     const source = createHoldpoint({ workflows: [approval], store: await stores.open(kind) })
     const engine = await source.start('approval', { topic: 'bad docs' })
@@ -60,7 +76,8 @@ describe.each(storeKinds)('export and import (%s → the other store)', (kind) =
       { ...doc, format: 'other' },
       { ...doc, run: { ...doc.run, id: 'not-a-uuid' } },
       { ...doc, run: { ...doc.run, status: 'sleeping' } },
-      { ...doc, history: doc.history.slice(1) },
+      { ...doc, history: [...doc.history].reverse() },
+      { ...doc, history: [doc.history[0], ...doc.history] },
       { ...doc, extra: true },
     ]
     for (const bad of broken) {

@@ -39,6 +39,27 @@ function gated() {
 describe.each(storeKinds)('leases (%s)', (kind) => {
   const stores = useStores()
 
+  it('takes a lease of up to a day and refuses a longer or malformed one when created', async () => {
+    const store = await stores.open(kind)
+    for (const leaseMs of [99, 86_400_001, 25 * 86_400_000, 1.5, Number.NaN, '30000']) {
+      const error = (() => {
+        try {
+          createHoldpoint({ workflows: [], store, leaseMs: leaseMs as number })
+          return 'no error'
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(HoldpointError.is(error, 'INVALID_DEFINITION'), String(leaseMs)).toBe(true)
+    }
+    const day = gated()
+    const hp = createHoldpoint({ workflows: [day.workflow], store, leaseMs: 86_400_000 })
+    const engine = await hp.start('gated', undefined)
+    day.open()
+    await engine.run()
+    expect(engine.executionState).toMatchObject({ status: 'completed', output: 'after' })
+  })
+
   it('refuses to execute a run another live process is executing: RUN_LEASED', async () => {
     const g = gated()
     const store = await stores.open(kind)

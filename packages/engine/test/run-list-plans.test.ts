@@ -8,7 +8,7 @@ import { storeKinds, useStores } from '../../../test/setup/stores.js'
 describe.each(storeKinds)('run lists at scale (%s)', (kind) => {
   const stores = useStores()
 
-  it('reads a page of one status by its index, from the start and from a cursor', async () => {
+  it('reads a page by the status index, from the start and from a cursor, for any statuses', async () => {
     const store = (await stores.fresh(kind)) as SqlStore
     await store.ready()
     // One run in ten waits; the rest are done. Every run created at its own second.
@@ -24,12 +24,20 @@ describe.each(storeKinds)('run lists at scale (%s)', (kind) => {
       ORDER BY created_at, id OFFSET 500 LIMIT 1`.execute(store.db)
     const cursor = rows[0]?.id as string
 
-    const filters: RunFilter[] = [
-      { status: 'waiting_for_input', limit: 100 },
-      { status: 'waiting_for_input', limit: 100, after: cursor },
+    const { rows: at } = await sql<{ created_at: Date }>`
+      SELECT created_at FROM holdpoint.runs WHERE id = ${cursor}`.execute(store.db)
+    const position = { id: cursor, createdAt: at[0]?.created_at as Date }
+    // Every status, several, or a workflow's runs: each status's page by the index, then merged.
+    const filters: Array<[Omit<RunFilter, 'after'>, typeof position | undefined]> = [
+      [{ status: 'waiting_for_input', limit: 100 }, undefined],
+      [{ status: 'waiting_for_input', limit: 100 }, position],
+      [{ limit: 100 }, undefined],
+      [{ limit: 100 }, position],
+      [{ status: ['completed', 'waiting_for_input'], limit: 100 }, position],
+      [{ workflowId: 'filler', limit: 100 }, undefined],
     ]
-    for (const filter of filters) {
-      const query = runsPageQuery(store.db, filter)?.compile()
+    for (const [filter, after] of filters) {
+      const query = runsPageQuery(store.db, filter, after)?.compile()
       if (!query) throw new Error('no query')
       const plan = await store.db.executeQuery<{ 'QUERY PLAN': string }>(
         CompiledQuery.raw(`EXPLAIN ${query.sql}`, [...query.parameters]),
@@ -48,5 +56,11 @@ describe.each(storeKinds)('run lists at scale (%s)', (kind) => {
       SELECT id FROM holdpoint.runs WHERE status = 'waiting_for_input'
       ORDER BY created_at, id OFFSET 501 LIMIT 2`.execute(store.db)
     expect(page.map((r) => r.id)).toEqual(expected.map((r) => r.id))
+    const mixed = await store.listRuns({ limit: 15, after: cursor })
+    const { rows: everyStatus } = await sql<{ id: string }>`
+      SELECT id FROM holdpoint.runs WHERE (created_at, id) > (
+        SELECT created_at, id FROM holdpoint.runs WHERE id = ${cursor})
+      ORDER BY created_at, id LIMIT 15`.execute(store.db)
+    expect(mixed.map((r) => r.id)).toEqual(everyStatus.map((r) => r.id))
   })
 })

@@ -47,6 +47,37 @@ describe.each(storeKinds)('durable timers fired by workers (%s)', (kind) => {
   const workers: Worker[] = []
   afterEach(async () => Promise.all(workers.splice(0).map((w) => w.stop())))
 
+  it('fails a node that asks to wait further ahead than can be stored, as a definition error', async () => {
+    const hp = createHoldpoint({
+      workflows: [
+        defineWorkflow({
+          id: 'tooFar',
+          version: 1,
+          start: 'wait',
+          nodes: {
+            wait: async ({ input, requestInput, sleep }) => {
+              const ms = 101 * 365 * 24 * 60 * 60 * 1000
+              try {
+                if (input === 'sleep') await sleep(ms)
+                else await requestInput({ id: 'late', timeoutMs: ms })
+              } catch {
+                return 'caught' // a definition error fails the node all the same
+              }
+            },
+          },
+        }),
+      ],
+      store: await stores.open(kind),
+    })
+    for (const input of ['sleep', 'request']) {
+      const engine = await hp.start('tooFar', input)
+      await engine.run()
+      expect(engine.executionState.status).toBe('failed')
+      expect(engine.executionState.error).toMatchObject({ code: 'INVALID_DEFINITION' })
+      expect(engine.executionState.error?.message).toContain('(100 years)')
+    }
+  })
+
   it('sleeps durably: the run rests with no lease and a worker wakes it', async () => {
     const store = await stores.open(kind)
     const client = createHoldpoint({ workflows: [napper], store })

@@ -9,7 +9,7 @@ import {
 } from '../errors.js'
 import { toJson, type JsonObject } from '../json.js'
 import type { Store, StoredRequest, StoredStep } from '../store/store.js'
-import { answerOf, newRequest } from './request-record.js'
+import { answerOf, isWaitMs, MAX_WAIT_MS, newRequest } from './request-record.js'
 import type { MachineDriver } from './machine-driver.js'
 import { retryUnavailable } from './store-retry.js'
 
@@ -314,9 +314,11 @@ export class NodeExecution {
 
   /** A durable sleep: its deadline is a memoized step, so a replay waits for the same moment. */
   async #sleep(ms: number): Promise<void> {
-    if (!(Number.isFinite(ms) && ms >= 0)) {
+    if (!isWaitMs(ms)) {
       this.#failFatally(
-        new InvalidDefinitionError('ctx.sleep needs a non-negative number of milliseconds.'),
+        new InvalidDefinitionError(
+          `ctx.sleep needs a number of milliseconds from 0 to ${MAX_WAIT_MS} (100 years).`,
+        ),
       )
     }
     const key = `${RESERVED_STEP_PREFIX}sleep#${++this.#sleepSeq}`

@@ -11,6 +11,14 @@ import type { StoredRequest } from '../store/store.js'
 import { jsonSchemaOf } from './json-schema.js'
 
 /** A request as first asked: what it asks for, stored once, with its deadline if any. */
+/** The longest a request's deadline or a durable sleep may lie ahead: dates stay storable. */
+export const MAX_WAIT_MS = 100 * 365 * 24 * 60 * 60 * 1000
+
+/** A `timeoutMs` or `ctx.sleep` duration Holdpoint can store a deadline for. */
+export function isWaitMs(ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS
+}
+
 export function newRequest(
   at: { nodeId: string; visit: number; requestId: string; seq: number },
   options: RequestInputOptions,
@@ -18,9 +26,9 @@ export function newRequest(
   maxPayloadBytes?: number,
 ): StoredRequest {
   const { timeoutMs } = options
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+  if (timeoutMs !== undefined && !isWaitMs(timeoutMs)) {
     throw new InvalidDefinitionError(
-      `Request "${at.requestId}": timeoutMs must be a non-negative number.`,
+      `Request "${at.requestId}": timeoutMs must be a number of milliseconds from 0 to ${MAX_WAIT_MS} (100 years).`,
     )
   }
   const spec: StoredRequest['spec'] = { inputType: options.inputType ?? 'text' }

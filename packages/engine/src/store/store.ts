@@ -192,8 +192,11 @@ export interface RunFilter {
   workflowId?: string
   /** Most runs to return; default 100, at most 1000. */
   limit?: number
-  /** Return runs created after this run id (a cursor from the previous page). */
-  after?: string
+  /**
+   * Return runs after this one in (createdAt, id) order: the last run of the previous page, by
+   * id (looked up) or by position (kept even when that run has been deleted since).
+   */
+  after?: string | { id: string; createdAt: Date }
 }
 
 /** A run in a listing, with the requests it waits on. */
