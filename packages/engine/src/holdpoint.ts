@@ -75,6 +75,7 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   #store: Promise<Store> | undefined
   #explicitStore: Store | undefined
   #closed = false
+  #closing: Promise<void> | undefined
 
   /** @internal Use `createHoldpoint`. */
   constructor(options: HoldpointOptions<TWorkflows>) {
@@ -355,8 +356,13 @@ export class Holdpoint<TWorkflows extends readonly AnyWorkflow[] = readonly AnyW
   }
 
   /** Stops this Holdpoint's workers, drops in-memory runs and closes the store (its pool, or the embedded database). */
-  async close(): Promise<void> {
-    if (this.#closed) return
+  close(): Promise<void> {
+    // Calls made while closing wait for the same close: the store is closed once.
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
     await Promise.all([...this.#workers].map((w) => w.stop()))
     this.#closed = true
     await this.#followers.close()

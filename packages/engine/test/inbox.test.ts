@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createHoldpoint, HoldpointError } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
@@ -88,5 +88,15 @@ describe.each(storeKinds)('hp.list (%s)', (kind) => {
     await hp.close()
     const error = await hp.list().catch((e: unknown) => e)
     expect(HoldpointError.is(error, 'STORE_CLOSED')).toBe(true)
+  })
+
+  it('closes its store once, however many times and at once it is closed', async () => {
+    const store = await stores.fresh(kind)
+    const closeStore = vi.spyOn(store, 'close')
+    const hp = createHoldpoint({ workflows: [approval], store })
+    await hp.list()
+    await Promise.all([hp.close(), hp.close()])
+    await hp.close()
+    expect(closeStore).toHaveBeenCalledTimes(1)
   })
 })
