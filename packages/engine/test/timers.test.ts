@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { createHoldpoint, defineWorkflow, HoldpointError, type Worker } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 
@@ -53,6 +54,7 @@ describe.each(storeKinds)('durable timers fired by workers (%s)', (kind) => {
         defineWorkflow({
           id: 'tooFar',
           version: 1,
+          input: z.enum(['sleep', 'request']),
           start: 'wait',
           nodes: {
             wait: async ({ input, requestInput, sleep }) => {
@@ -69,7 +71,7 @@ describe.each(storeKinds)('durable timers fired by workers (%s)', (kind) => {
       ],
       store: await stores.open(kind),
     })
-    for (const input of ['sleep', 'request']) {
+    for (const input of ['sleep', 'request'] as const) {
       const engine = await hp.start('tooFar', input)
       await engine.run()
       expect(engine.executionState.status).toBe('failed')
