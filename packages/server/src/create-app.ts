@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Holdpoint } from 'holdpoint'
 import { pino } from 'pino'
@@ -6,11 +6,14 @@ import type { AppContext, AppEnv } from './app-context.js'
 import type { AppOptions } from './app-options.js'
 import { checkSecret } from './auth/answer-token.js'
 import { ApiKeyring } from './auth/api-keys.js'
+import { appPath } from './http/app-path.js'
 import { errorReply } from './http/error-response.js'
 import { HttpError } from './http/http-error.js'
+import { unmatchedRoute } from './http/unmatched-route.js'
 import { createLogger, serverLogger } from './logging/logger.js'
 import { requestLog } from './logging/request-log.js'
 import { openApiDocument, type OpenApiDocument } from './openapi/build-openapi.js'
+import { health } from './routes/health-route.js'
 import { apiRoutes } from './routes/index.js'
 
 const defaults = { bodyLimitBytes: 2 * 1024 * 1024, heartbeatMs: 15_000 }
@@ -19,8 +22,10 @@ const defaults = { bodyLimitBytes: 2 * 1024 * 1024, heartbeatMs: 15_000 }
  * The Holdpoint HTTP API as a Hono app, for `serve()` or to mount in your own server. Routes:
  * `GET /workflows`, `POST /workflows/{id}/runs`, `GET /runs`, `GET /runs/{id}`,
  * `POST /runs/{id}/input|cancel|retry|fork`, `GET /runs/{id}/events` (Server-Sent Events),
- * `GET /answer-link`, `GET /healthz` and `GET /openapi.json`. Throws a `TypeError` for malformed
- * options (a key without scopes, a short secret).
+ * `GET /answer-link`, `GET /healthz` and `GET /openapi.json`. Any other path under the app's
+ * prefix is a JSON 404, or 405 with `Allow`, also when mounted: register routes of your own under
+ * that prefix before mounting it. Throws a `TypeError` for malformed options (a key without
+ * scopes, a short secret).
  *
  * @example
  * ```ts
@@ -69,7 +74,8 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.use(requestLog(logger))
   app.use(async (c, next) => {
-    if (!signal.aborted) return next()
+    // The health check answers for itself: load balancers read its body to stop sending traffic.
+    if (!signal.aborted || appPath(c) === health.spec.path) return next()
     throw new HttpError(503, 'SHUTTING_DOWN', 'The server is shutting down.', undefined, {
       'retry-after': '1',
       connection: 'close',
@@ -78,25 +84,13 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
   for (const route of apiRoutes) {
     app.on(route.spec.method.toUpperCase(), honoPath(route.spec.path), (c) => route.run(c, context))
   }
-  const sendError = (c: Context<AppEnv>, error: unknown): Response => {
+  app.all('/*', unmatchedRoute(apiRoutes))
+  app.onError((error, c) => {
     const reply = errorReply(error)
     if (reply.unexpected) logger.error({ reqId: c.get('reqId'), err: error }, 'request error')
     for (const [name, value] of Object.entries(reply.headers)) c.header(name, value)
     return c.json(reply.body, reply.status as ContentfulStatusCode)
-  }
-  app.notFound((c) => {
-    const allowed = allowedMethods(c.req.path)
-    if (allowed.length === 0) {
-      return sendError(
-        c,
-        new HttpError(404, 'NOT_FOUND', `No route ${c.req.method} ${c.req.path}.`),
-      )
-    }
-    const message = `${c.req.path} accepts ${allowed.join(', ')}.`
-    const headers = { allow: allowed.join(', ') }
-    return sendError(c, new HttpError(405, 'METHOD_NOT_ALLOWED', message, undefined, headers))
   })
-  app.onError((error, c) => sendError(c, error))
   return app
 }
 
@@ -108,13 +102,4 @@ function secretsOf(secret: string | readonly string[] | undefined): string[] {
 
 function honoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1')
-}
-
-const routePatterns = apiRoutes.map(({ spec }) => ({
-  method: spec.method.toUpperCase(),
-  pattern: new RegExp(`^${spec.path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}/?$`),
-}))
-
-function allowedMethods(path: string): string[] {
-  return [...new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method))]
 }

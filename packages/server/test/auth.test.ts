@@ -193,7 +193,7 @@ describe('answer tokens', () => {
     )
     const fromLink = new URL(link).searchParams.get('token') ?? ''
     expect(new URL(link).searchParams.get('lang')).toBe('en')
-    expect((await post(fromLink)).body).toMatchObject({ status: 'completed' })
+    expect((await post(fromLink)).body).toMatchObject({ state: 'answered', runStatus: 'completed' })
     // Another visit of a loop is another request: a token for visit 1 cannot answer visit 2.
     const loopRun = await start()
     const visit1 = signAnswerToken(claims(loopRun), answerLinkSecret)
@@ -203,6 +203,79 @@ describe('answer tokens', () => {
     ).toBe(200)
     const reuse = await post(visit1, answer, loopRun)
     expect([reuse.status, codeOf(reuse)]).toEqual([409, 'ALREADY_ANSWERED'])
+  })
+
+  it('show their holder what GET /answer-link shows, not the run, also when the answer is sent again', async () => {
+    const hp = harness.holdpoint()
+    const { url } = await harness.server(hp)
+    const started = await call(url, 'POST', '/workflows/approval/runs', {
+      input: { title: 'Private title' },
+    })
+    const runId = (started.body as { runId: string }).runId
+    const token = signAnswerToken(claims(runId, { subject: 'ana@example.com' }), answerLinkSecret)
+    const mine = { answers: { approve: { approved: false, note: 'redo it' } } }
+    const post = () =>
+      call(url, 'POST', `/runs/${runId}/input`, mine, {
+        key: null,
+        headers: { authorization: `AnswerToken ${token}` },
+      })
+    const shown = async (): Promise<unknown> =>
+      (await call(url, 'GET', `/answer-link?token=${token}`, undefined, { key: null })).body
+
+    // The rejection loops back to review: visit 2 asks again, and the token is for visit 1.
+    const answered = await post()
+    expect(answered.status).toBe(200)
+    expect(answered.body).toEqual(await shown())
+    expect(answered.body).toMatchObject({
+      runId,
+      requestId: 'approve',
+      visit: 1,
+      state: 'answered',
+      request: null,
+      runStatus: 'waiting_for_input',
+    })
+    expect(JSON.stringify(answered.body)).not.toContain('Private title')
+
+    // Someone else answers visit 2 with an API key, and sees the run.
+    const other = { answers: { approve: { approved: true, note: 'the other answer' } } }
+    const theirs = await call(url, 'POST', `/runs/${runId}/input`, other, { key: keys.answer })
+    expect(theirs.body).toMatchObject({
+      status: 'completed',
+      input: { title: 'Private title' },
+      output: { note: 'the other answer' },
+    })
+
+    // Sending the same answer again is a no-op, and reads nothing the link did not show.
+    const replayed = await post()
+    expect(replayed.status).toBe(200)
+    expect(replayed.body).toEqual(await shown())
+    expect(replayed.body).toMatchObject({ state: 'answered', runStatus: 'completed' })
+    expect(JSON.stringify(replayed.body)).not.toContain('the other answer')
+    expect(JSON.stringify(replayed.body)).not.toContain('Private title')
+  })
+
+  it('verify only as signed, not with another encoding of the same signature', async () => {
+    const hp = harness.holdpoint()
+    const { url } = await harness.server(hp)
+    const good = signAnswerToken(claims('r'), answerLinkSecret)
+    expect(verifyAnswerToken(good, [answerLinkSecret]).ok).toBe(true)
+    // 32 bytes take 43 base64url characters: the low 2 bits of the last one carry nothing.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet.indexOf(good.at(-1) ?? '')
+    for (const flip of [1, 2, 3]) {
+      const reencoded = good.slice(0, -1) + alphabet.charAt(last ^ flip)
+      expect(Buffer.from(reencoded.split('.')[2] ?? '', 'base64url')).toEqual(
+        Buffer.from(good.split('.')[2] ?? '', 'base64url'),
+      )
+      expect(verifyAnswerToken(reencoded, [answerLinkSecret])).toEqual({
+        ok: false,
+        reason: 'bad-signature',
+      })
+      const shown = await call(url, 'GET', `/answer-link?token=${reencoded}`, undefined, {
+        key: null,
+      })
+      expect([shown.status, codeOf(shown)]).toEqual([401, 'INVALID_TOKEN'])
+    }
   })
 
   it('are refused by a server without a secret, and verify only within their lifetime', async () => {

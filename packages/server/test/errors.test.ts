@@ -1,5 +1,6 @@
 import { createHoldpoint, RunNotFoundError, StoreUnavailableError, type Holdpoint } from 'holdpoint'
 import { postgresStore } from 'holdpoint/postgres'
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { createApp, httpStatusOf } from '../src/index.js'
 import { errorReply } from '../src/http/error-response.js'
@@ -147,10 +148,30 @@ describe('error mapping', () => {
         'POST',
         '/workflows/approval/runs',
         { input: { title: 'B' } },
-        { headers: { 'idempotency-key': 'bad key' } },
+        { headers: { 'idempotency-key': 'k'.repeat(201) } },
       ),
       400,
       'INVALID_REQUEST',
+    )
+    // Printable ASCII, as documented: a space inside a key is part of it.
+    const spaced = { 'idempotency-key': 'order 18' }
+    const spacedFirst = await call(
+      url,
+      'POST',
+      '/workflows/approval/runs',
+      { input: { title: 'C' } },
+      { headers: spaced },
+    )
+    expect(spacedFirst.status).toBe(201)
+    const spacedAgain = await call(
+      url,
+      'POST',
+      '/workflows/approval/runs',
+      { input: { title: 'C' } },
+      { headers: spaced },
+    )
+    expect((spacedAgain.body as { runId: string }).runId).toBe(
+      (spacedFirst.body as { runId: string }).runId,
     )
 
     // Another process holds the lease of a run it started and has not run yet.
@@ -244,6 +265,59 @@ describe('error mapping', () => {
     const wrongMethod = await call(url, 'DELETE', `/runs/${runId}`)
     expectError(wrongMethod, 405, 'METHOD_NOT_ALLOWED')
     expect(wrongMethod.headers.get('allow')).toBe('GET')
+  })
+
+  it('answers 404 for a path no route has and 405 with Allow for another method, as JSON, also mounted under a prefix', async () => {
+    const hp = harness.holdpoint()
+    const { url } = await harness.server(hp)
+    const runId = await waitingRun(url)
+    // The routes are strict: with a trailing slash a path is no route's, whatever the method.
+    for (const [method, path] of [
+      ['GET', '/runs/'],
+      ['POST', '/runs/'],
+      ['GET', `/runs/${runId}/`],
+      ['POST', `/runs/${runId}/input/`],
+      ['GET', '/healthz/'],
+    ] as const) {
+      const reply = await call(url, method, path)
+      expectError(reply, 404, 'NOT_FOUND')
+      expect(reply.headers.get('allow'), path).toBeNull()
+      expect((reply.body as { error: { message: string } }).error.message).toContain(
+        'without the trailing slash',
+      )
+    }
+    const wrongMethod = await call(url, 'GET', `/runs/${runId}/input`)
+    expectError(wrongMethod, 405, 'METHOD_NOT_ALLOWED')
+    expect(wrongMethod.headers.get('allow')).toBe('POST')
+
+    const site = new Hono()
+      .get('/site', (c) => c.text('site'))
+      .route('/holdpoint', createApp(hp, { auth: { keys: apiKeys }, logger: false }))
+    const request = async (method: string, path: string): Promise<Reply> => {
+      const response = await site.request(path, {
+        method,
+        headers: { authorization: `Bearer ${keys.admin}` },
+      })
+      const text = await response.text()
+      return { status: response.status, headers: response.headers, body: JSON.parse(text) }
+    }
+    const deleted = await request('DELETE', '/holdpoint/runs')
+    expectError(deleted, 405, 'METHOD_NOT_ALLOWED')
+    expect(deleted.headers.get('allow')).toBe('GET')
+    const input = await request('GET', `/holdpoint/runs/${runId}/input`)
+    expectError(input, 405, 'METHOD_NOT_ALLOWED')
+    expect(input.headers.get('allow')).toBe('POST')
+    const nowhere = await request('GET', '/holdpoint/nope')
+    expectError(nowhere, 404, 'NOT_FOUND')
+    expect((nowhere.body as { error: { message: string } }).error.message).toContain(
+      '/holdpoint/openapi.json',
+    )
+    expectError(await request('GET', '/holdpoint/runs/'), 404, 'NOT_FOUND')
+    expectError(await request('GET', '/holdpoint'), 404, 'NOT_FOUND')
+    expect((await request('GET', `/holdpoint/runs/${runId}`)).status).toBe(200)
+    // The site's own paths are the site's.
+    expect(await (await site.request('/site')).text()).toBe('site')
+    expect((await site.request('/elsewhere')).status).toBe(404)
   })
 
   it('answers 503 with Retry-After once the store is closed, and 500 without details for the unexpected', async () => {

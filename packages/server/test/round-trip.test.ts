@@ -58,7 +58,9 @@ describe('a human-in-the-loop run over HTTP', () => {
       { key: null, headers: { authorization: `AnswerToken ${token}` } },
     )
     expect(answered.status).toBe(200)
-    expect(answered.body).toMatchObject({
+    // The link's holder learns how its request and the run ended; the output takes an API key.
+    expect(answered.body).toMatchObject({ state: 'answered', runStatus: 'completed' })
+    expect((await call(url, 'GET', `/runs/${run.runId}`)).body).toMatchObject({
       status: 'completed',
       output: { published: 'Roadmap', note: 'ship it' },
     })

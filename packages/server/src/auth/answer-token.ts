@@ -128,12 +128,17 @@ export function verifyAnswerToken(
   const [, encoded = '', sent = ''] = parts
   if (!/^[\w-]+$/.test(encoded) || !/^[\w-]+$/.test(sent)) return { ok: false, reason: 'malformed' }
   const presented = Buffer.from(sent, 'base64url')
+  // Decoding ignores the unused low bits of the last character, so four strings decode to one
+  // signature: only the one signAnswerToken writes counts. Compared with the token's own
+  // re-encoding, never with the expected signature, whose comparison stays constant-time.
+  const canonical = presented.toString('base64url') === sent
   const body = `${prefix}.${encoded}`
   let valid = false
   for (const secret of secrets) {
     const expected = signature(body, secret)
     if (presented.length === expected.length && timingSafeEqual(presented, expected)) valid = true
   }
+  valid &&= canonical
   if (!valid) return { ok: false, reason: 'bad-signature' }
   let payload: z.output<typeof payloadSchema>
   try {

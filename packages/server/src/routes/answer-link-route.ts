@@ -2,6 +2,7 @@ import { HttpError } from '../http/http-error.js'
 import { defineRoute } from '../http/route.js'
 import { answerLinkQuery } from '../schemas/request-schemas.js'
 import { answerLinkSchema, errorBodySchema } from '../schemas/response-schemas.js'
+import { answerLinkView } from '../views/answer-link-view.js'
 
 /** `GET /answer-link`: what an answer token lets its holder answer, so a page can show the form. */
 export const showAnswerLink = defineRoute(
@@ -28,28 +29,6 @@ export const showAnswerLink = defineRoute(
     const { claims } = principal
     app.note(c, { runId: claims.runId, requestIds: [claims.requestId] })
     const engine = await app.hp.load(claims.runId)
-    const run = engine.executionState
-    const open = run.awaitingInput.find(
-      (r) =>
-        r.requestId === claims.requestId &&
-        (claims.visit === undefined || r.visit === claims.visit),
-    )
-    // From the request's own row, not the history: it is there even with history switched off,
-    // and reading it costs the same however long the run's history has grown.
-    const answered =
-      !open &&
-      (await (await app.hp.store()).findClosedRequests(claims.runId, [claims.requestId])).some(
-        (r) => r.status === 'answered' && (claims.visit === undefined || r.visit === claims.visit),
-      )
-    return c.json({
-      runId: claims.runId,
-      requestId: claims.requestId,
-      visit: claims.visit ?? open?.visit ?? null,
-      subject: claims.subject ?? null,
-      expiresAt: claims.expiresAt,
-      state: open ? 'open' : answered ? 'answered' : 'closed',
-      request: open ?? null,
-      runStatus: run.status,
-    })
+    return c.json(await answerLinkView(app.hp, claims, engine.executionState))
   },
 )

@@ -25,6 +25,11 @@ export const runEvents = defineRoute(
       200: { description: 'The events.', eventStream: true, schema: eventListSchema },
       204: { description: 'The run has ended and the client has every event up to its end.' },
       404: { description: 'No such run (RUN_NOT_FOUND).', schema: errorBodySchema },
+      409: {
+        description:
+          "The server's Holdpoint writes no history (HISTORY_DISABLED): it has no events to send.",
+        schema: errorBodySchema,
+      },
     },
   },
   async ({ c, params, query, headers, app }) => {

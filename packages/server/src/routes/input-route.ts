@@ -2,7 +2,8 @@ import { answeredBy, type Principal } from '../auth/authenticate.js'
 import { defineRoute } from '../http/route.js'
 import { HttpError } from '../http/http-error.js'
 import { inputBody, inputQuery, runParams } from '../schemas/request-schemas.js'
-import { errorResponse as error, runStateSchema } from '../schemas/response-schemas.js'
+import { deliveryResultSchema, errorResponse as error } from '../schemas/response-schemas.js'
+import { answerLinkView } from '../views/answer-link-view.js'
 import { toRunState } from '../views/run-view.js'
 
 type Answers = Record<string, unknown>
@@ -18,7 +19,8 @@ export const deliverInput = defineRoute(
     description:
       'Validates and stores the answers, then runs the run on here until it halts (mode=run, the default) or for at most one node (mode=step); ' +
       'background=true stores them and hands the run to the workers (202). The same answer twice is a no-op; a different one is ALREADY_ANSWERED. ' +
-      'Callable with an API key with the answer scope, or with an answer token (Authorization: AnswerToken <token>, or ?token=) for exactly the request it names.',
+      'Callable with an API key with the answer scope, or with an answer token (Authorization: AnswerToken <token>, or ?token=) for exactly the request it names. ' +
+      "With an API key the response is the run (RunState); with an answer token it is only what GET /answer-link shows (AnswerLink): the token's request after the delivery and the run's status, never the run's input, state, output, other requests or other people's answers.",
     tag: 'runs',
     access: { scope: 'answer', token: 'also' },
     params: runParams,
@@ -26,8 +28,16 @@ export const deliverInput = defineRoute(
     body: inputBody,
     bodyRequired: true,
     responses: {
-      200: { description: 'Stored; the run as it halted.', schema: runStateSchema },
-      202: { description: 'Stored and handed to the workers.', schema: runStateSchema },
+      200: {
+        description:
+          "Stored; the run as it halted (RunState), or for an answer token the link's request (AnswerLink).",
+        schema: deliveryResultSchema,
+      },
+      202: {
+        description:
+          "Stored and handed to the workers; the run (RunState), or for an answer token the link's request (AnswerLink).",
+        schema: deliveryResultSchema,
+      },
       400: error('A malformed request.'),
       401: error('No valid API key or answer token.'),
       403: error('The key lacks the answer scope, or the token is for another run or request.'),
@@ -58,7 +68,13 @@ export const deliverInput = defineRoute(
       query.mode === 'step'
         ? await (await app.hp.load(params.id)).step(answers, options)
         : await app.hp.deliver(params.id, answers, options)
-    return c.json(toRunState(state), query.background ? 202 : 200)
+    const status = query.background ? 202 : 200
+    // A token's holder may read no more than GET /answer-link shows: the run's state holds what
+    // others answered, and re-sending the same answer (a no-op) would read it again and again.
+    if (principal.kind === 'token') {
+      return c.json(await answerLinkView(app.hp, principal.claims, state), status)
+    }
+    return c.json(toRunState(state), status)
   },
 )
 

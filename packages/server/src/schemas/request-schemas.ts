@@ -44,10 +44,15 @@ export const startRunBody = component(
 export const startRunHeaders = z.object({
   'idempotency-key': z
     .string()
-    .regex(/^[\x21-\x7e]{1,200}$/, 'must be 1 to 200 printable ASCII characters')
+    // Spaces only inside: HTTP drops them at either end of a header value.
+    .regex(
+      /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/,
+      'must be 1 to 200 printable ASCII characters, not starting or ending with a space',
+    )
     .optional()
     .meta({
-      description: 'Starting again with the same key returns the same run instead of a new one.',
+      description:
+        'Starting again with the same key returns the same run instead of a new one. 1 to 200 printable ASCII characters (spaces allowed inside).',
     }),
 })
 

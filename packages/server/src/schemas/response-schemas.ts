@@ -154,5 +154,15 @@ export const answerLinkSchema = component(
   }),
 )
 
+/** `POST /runs/{id}/input`: what the caller may see once its answers are stored. */
+export const deliveryResultSchema = component(
+  'DeliveryResult',
+  z.union([runStateSchema, answerLinkSchema]).meta({
+    description:
+      'With an API key, the run (RunState). With an answer token, only what GET /answer-link shows: ' +
+      "the token's own request after the delivery and the run's status (AnswerLink).",
+  }),
+)
+
 /** `GET /healthz`. */
 export const healthSchema = component('Health', z.object({ status: z.enum(['ok', 'unavailable']) }))

@@ -25,7 +25,8 @@ const encoder = new TextEncoder()
 /**
  * Serves run events as Server-Sent Events: `id:` is the event's seq (so EventSource resumes with
  * Last-Event-ID), `event:` its type, `data:` the event as JSON. The source receives a signal that
- * aborts when the client goes away or `options.signal` fires.
+ * aborts when the client goes away or `options.signal` fires. The source is opened when the body
+ * is first read, so a response that is never read (the answer to a HEAD) holds nothing open.
  *
  * @example
  * ```ts
@@ -38,8 +39,14 @@ export function eventStreamResponse(
 ): Response {
   const abort = new AbortController()
   const stop = (): void => abort.abort()
-  options.signal.addEventListener('abort', stop, { once: true })
-  const iterator = source(abort.signal)[Symbol.asyncIterator]()
+  let iterator: AsyncIterator<RunEvent> | undefined
+  // On the first read, not now: a response dropped unread (HEAD, which Hono answers with the GET
+  // handler) is never pulled or cancelled, so a listener added now would stay on the app's signal.
+  const open = (): AsyncIterator<RunEvent> => {
+    if (options.signal.aborted) abort.abort()
+    else options.signal.addEventListener('abort', stop, { once: true })
+    return source(abort.signal)[Symbol.asyncIterator]()
+  }
   let pending: Promise<IteratorResult<RunEvent>> | undefined
   let count = 0
   let lastSeq: number | undefined
@@ -58,6 +65,7 @@ export function eventStreamResponse(
       controller.enqueue(encoder.encode(': holdpoint run events\nretry: 2000\n\n'))
     },
     async pull(controller) {
+      iterator ??= open()
       if (!pending) {
         pending = iterator.next()
         // Awaited by a later pull; a stream cancelled before then must not leave it unhandled.
@@ -93,7 +101,7 @@ export function eventStreamResponse(
     },
     cancel() {
       end('aborted')
-      void iterator.return?.()
+      void iterator?.return?.()
     },
   })
   return new Response(body, {
