@@ -55,7 +55,9 @@ export type Answers =
 
 /**
  * Runs `engine` to completion, answering every request it waits on from `answers`, the way a
- * person would. Stops when the run completes, fails or is cancelled, or after `maxAnswers`.
+ * person would. Stops when the run completes, fails or is cancelled; throws when a request has no
+ * answer (or its list has run out), or when the run still waits after `maxAnswers` rounds of
+ * answers (default 100).
  *
  * @example
  * ```ts

@@ -13,8 +13,8 @@
  * - The side effect before the pause need not move after it: `ctx.step('notify-reviewer', …)`
  *   stores its result, and a replay in another process gets that result instead of notifying
  *   the reviewer a second time.
- * - The answer is checked ('yes' or 'no', any case) before anything is stored. In the seed
- *   every answer other than "yes" silently counts as a rejection.
+ * - The answer is checked ('yes' or 'no', any case) before anything is stored. In the LlamaIndex
+ *   original every answer other than "yes" silently counts as a rejection.
  */
 import { defineWorkflow } from 'holdpoint'
 import type { WorkflowEngine } from 'holdpoint'
@@ -104,7 +104,7 @@ export function createApprovalWorkflow(options: ApprovalOptions = {}) {
 export const approvalWorkflow = createApprovalWorkflow()
 
 /**
- * The seed's `run_with_streaming()`: print each prompt, read the answer, and print the result.
+ * The lesson's `run_with_streaming()`: print each prompt, read the answer, and print the result.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Runs one example in this terminal, so each seed's console session can be tried by hand.
+ * Runs one example in this terminal, so each original console session can be tried by hand.
  *
  *   node --conditions=@holdpoint/source --import tsx packages/examples/src/cli.ts code-review
  *   pnpm --filter @holdpoint/examples example approval "AI safety"

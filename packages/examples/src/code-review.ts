@@ -16,7 +16,7 @@
  * - The answer is validated (non-empty text) before it is stored.
  *
  * The limit counts revisions, as the exercise states it ("Limits to 3 revision attempts"), so a
- * fourth revision request ends the run with `max_revisions` at version 4. (The seed's solution
+ * fourth revision request ends the run with `max_revisions` at version 4. (The lesson's solution
  * compares the version with the limit, which allows two.)
  */
 import { defineWorkflow } from 'holdpoint'

@@ -5,7 +5,7 @@
  *
  * Ports `DocumentApprovalWorkflow`, the "Complete Example" of the LlamaIndex human-in-the-loop
  * lesson, whose single `handle_review` step juggles a `review_stage` key in `ctx.store` to know
- * which question an answer belongs to. The seed calls OpenAI; here the model is an `llm`
+ * which question an answer belongs to. The original calls OpenAI; here the model is an `llm`
  * parameter whose default is a deterministic fake, called inside `ctx.step`.
  *
  * What Holdpoint does better:
@@ -27,7 +27,7 @@ import { traceNode, type Trace } from './trace.js'
 export type Llm = (prompt: string) => string | Promise<string>
 
 /**
- * A deterministic stand-in for the seed's `OpenAI(model="gpt-4o-mini")`, so the example never
+ * A deterministic stand-in for the lesson's `OpenAI(model="gpt-4o-mini")`, so the example never
  * touches the network. It writes a short document for "Write a short document about: …" and
  * marks a document as revised for "Revise this document: …".
  *
@@ -153,7 +153,7 @@ export function createDocumentApprovalWorkflow(options: DocumentApprovalOptions 
 export const documentApprovalWorkflow = createDocumentApprovalWorkflow()
 
 /**
- * The seed's `main()`: print each review, read the answer after a `> ` prompt, then print the
+ * The lesson's `main()`: print each review, read the answer after a `> ` prompt, then print the
  * result block.
  *
  * @example

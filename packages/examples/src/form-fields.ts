@@ -27,8 +27,15 @@ import { traceNode, type Trace } from './trace.js'
 export const PREFERENCES = ['pizza', 'hiking', 'chess', 'jazz'] as const
 
 const nameAnswer = z.string().trim().min(1, 'Enter a name.')
-/** Terminals send text and JSON clients send numbers; both become an integer age. */
-const ageAnswer = z.coerce.number().int('Enter a whole number.').min(0).max(150)
+const ageError = 'Enter a whole number from 0 to 150.'
+/**
+ * Terminals send text and JSON clients send numbers; both become an integer age. Only numbers and
+ * non-blank text reach the coercion, since `Number('')`, `Number(null)` and `Number(true)` would
+ * turn a missing answer into an age.
+ */
+const ageAnswer = z
+  .union([z.number(), z.string().trim().min(1, ageError)], ageError)
+  .pipe(z.coerce.number<string | number>(ageError).int().min(0).max(150))
 const preferenceAnswer = z.enum(PREFERENCES)
 
 /** What the forms collect. */

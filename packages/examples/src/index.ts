@@ -1,7 +1,7 @@
 /**
  * The human-in-the-loop patterns of LlamaIndex Workflows and Grapheteria, ported to Holdpoint.
- * Each module says which seed pattern it ports and what Holdpoint does better; each one is run
- * by a test in `../test`, against Postgres and against the embedded PGlite.
+ * Each module says which original pattern it ports and what Holdpoint does better; each one is
+ * run by a test in `../test`, against Postgres and against the embedded PGlite.
  */
 export * from './approval.js'
 export * from './code-review.js'

@@ -12,10 +12,10 @@
  *   `review` again, gets a fresh request (visit 2, 3, …), and never sees an earlier answer.
  * - Draft and version live in the shared state, checkpointed after every node, instead of
  *   `ctx.store.set(...)` calls made before the pause "just in case".
- * - Free-text feedback is kept and applied; the seed ignores it.
+ * - Free-text feedback is kept and applied; the LlamaIndex original ignores it.
  *
  * The limit counts revisions, as the lesson states it: three revisions, so at most four
- * versions. (The seed's code compares the version number with the limit, which allows two.)
+ * versions. (The lesson's code compares the version number with the limit, which allows two.)
  */
 import { defineWorkflow } from 'holdpoint'
 import type { WorkflowEngine } from 'holdpoint'

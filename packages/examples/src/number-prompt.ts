@@ -72,8 +72,9 @@ export function createNumberPromptWorkflow(options: NumberPromptOptions = {}) {
 export const numberPromptWorkflow = createNumberPromptWorkflow()
 
 /**
- * The seed's terminal loop: while the run waits, ask the person and run again with the answer.
- * A rejected answer is explained and asked again. Returns the number the run finished with.
+ * The LlamaIndex page's terminal loop: while the run waits, ask the person and run again with
+ * the answer. A rejected answer is explained and asked again. Returns the number the run
+ * finished with.
  *
  * @example
  * ```ts

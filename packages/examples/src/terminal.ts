@@ -52,7 +52,7 @@ export type RenderRequest = (request: AwaitingInput, turn: number) => string
  * final execution state. An answer the request's schema rejects is explained and asked again:
  * Holdpoint validated it before storing anything, so the run is exactly as it was.
  *
- * This is the seeds' `async for event in handler.stream_events()` loop. Nothing streams here:
+ * This is the LlamaIndex `async for event in handler.stream_events()` loop. Nothing streams here:
  * `run()` returns at every halt, and `executionState.awaitingInput` says what is needed.
  *
  * @example

@@ -77,7 +77,7 @@ describe.each(storeKinds)('approval (%s)', (kind) => {
       status: 'completed',
       output: { status: 'approved', content: 'Generated content for: AI safety' },
     })
-    // The seed's pitfall, avoided: code before the await ran again, the notification did not.
+    // Grapheteria's pitfall, avoided: code before the await ran again, the notification did not.
     expect(notifyA).toHaveBeenCalledTimes(1)
     expect(notifyB).not.toHaveBeenCalled()
     // generateDraft completed before the pause and never runs again.

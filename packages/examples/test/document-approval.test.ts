@@ -29,7 +29,7 @@ describe.each(storeKinds)('document approval (%s)', (kind) => {
     return { llm, hp }
   }
 
-  it('revises, passes both stages, and prints the seed main() session', async () => {
+  it('revises, passes both stages, and prints the lesson main() session', async () => {
     const runs = nodeRuns()
     const { llm, hp } = await setup(runs)
     const engine = await hp.start('document-approval', { topic })

@@ -133,6 +133,30 @@ describe.each(storeKinds)('form fields (%s)', (kind) => {
     expect(runs.count('profile')).toBe(1)
   })
 
+  it('refuses a blank or missing age instead of reading it as 0', async () => {
+    const hp = createHoldpoint({ workflows: [createParallelFormWorkflow()], store: await open() })
+    const engine = await hp.start('parallel-form', undefined)
+    await engine.run()
+
+    for (const age of ['', '   ', null, true, 'thirty', '30.5', -1]) {
+      await expect(engine.run({ name_field: 'Dan', age_field: age })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        issues: [{ requestId: 'age_field', message: 'Enter a whole number from 0 to 150.' }],
+      })
+    }
+    // Nothing was stored, not even the valid name sent with each bad age.
+    expect(await eventTypes(engine)).toEqual([
+      'run_started',
+      'node_started',
+      'input_requested',
+      'input_requested',
+      'run_waiting',
+    ])
+
+    const final = await engine.run({ name_field: 'Dan', age_field: ' 30 ' })
+    expect(final.output).toEqual({ name: 'Dan', age: 30 })
+  })
+
   it('takes Promise.all answers one by one from different processes', async () => {
     const hpA = createHoldpoint({ workflows: [createParallelFormWorkflow()], store: await open() })
     const engine = await hpA.start('parallel-form', undefined)

@@ -3,9 +3,9 @@
  *
  * Ports the web-application pattern of the LlamaIndex pages ("Web Application Integration":
  * `POST /start-workflow` returns the prompt, `POST /respond/{workflow_id}` sends the response)
- * and Grapheteria's "Method 2: server-based detection". In the seeds the running handler lives
- * in a module-level dict (`active_workflows[workflow_id]`), or the context is snapshotted with
- * `ctx.to_dict()`, stored, the handler cancelled, and the context restored when the answer
+ * and Grapheteria's "Method 2: server-based detection". In the originals the running handler
+ * lives in a module-level dict (`active_workflows[workflow_id]`), or the context is snapshotted
+ * with `ctx.to_dict()`, stored, the handler cancelled, and the context restored when the answer
  * comes in.
  *
  * What Holdpoint does better:
