@@ -57,6 +57,27 @@ describe('the app', () => {
     ).toContain('fragile')
   })
 
+  it('keeps paging past a run deleted after its page was read', async () => {
+    const hp = harness.holdpoint()
+    const { url } = await harness.server(hp)
+    const marker = await hp.start('approval', { title: 'before the others' })
+    const ids: string[] = []
+    for (const title of ['a', 'b', 'c']) {
+      const reply = await call(url, 'POST', '/workflows/approval/runs', { input: { title } })
+      ids.push((reply.body as { runId: string }).runId)
+    }
+    const first = await call(url, 'GET', `/runs?limit=2&cursor=${marker.runId}`)
+    const page = first.body as { runs: { runId: string }[]; nextCursor: string }
+    expect(page.runs.map((r) => r.runId)).toEqual(ids.slice(0, 2))
+    await (await hp.load(ids[1] as string)).cancel()
+    await hp.prune({ olderThan: new Date(Date.now() + 60_000) })
+    const next = await call(url, 'GET', `/runs?limit=2&cursor=${page.nextCursor}`)
+    expect((next.body as { runs: { runId: string }[] }).runs.map((r) => r.runId)).toEqual([ids[2]])
+    const byId = await call(url, 'GET', `/runs?limit=2&cursor=${ids[1]}`)
+    expect(byId.status).toBe(422)
+    expect(byId.body).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } })
+  })
+
   it('hands a background answer to the workers and streams from ?after=', async () => {
     const hp = harness.holdpoint()
     const { url } = await harness.server(hp)

@@ -12,6 +12,7 @@ import {
   runListSchema,
   runStateSchema,
 } from '../schemas/response-schemas.js'
+import { listCursor, parseListCursor } from '../views/list-cursor.js'
 import { toRunListItem, toRunState } from '../views/run-view.js'
 import { runToHalt } from './run-to-halt.js'
 
@@ -79,6 +80,9 @@ export const listRuns = defineRoute(
     responses: {
       200: { description: 'A page of runs.', schema: runListSchema },
       400: error('A malformed query.'),
+      422: error(
+        'INVALID_ARGUMENT: a cursor that is a run id naming no run (deleted while paging); a nextCursor keeps its place.',
+      ),
     },
   },
   async ({ c, query, app }) => {
@@ -86,12 +90,12 @@ export const listRuns = defineRoute(
     const filter: ListOptions = { limit }
     if (query.status) filter.status = query.status
     if (query.workflow !== undefined) filter.workflow = query.workflow
-    if (query.cursor !== undefined) filter.after = query.cursor
+    if (query.cursor !== undefined) filter.after = parseListCursor(query.cursor)
     const runs = await app.hp.list(filter)
     const last = runs.at(-1)
     return c.json({
       runs: runs.map(toRunListItem),
-      nextCursor: runs.length === limit && last ? last.runId : null,
+      nextCursor: runs.length === limit && last ? listCursor(last) : null,
     })
   },
 )

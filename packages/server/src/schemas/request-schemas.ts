@@ -76,7 +76,9 @@ export const listRunsQuery = z.object({
         'Only runs with one of these statuses, comma-separated (waiting_for_input for the inbox).',
     }),
   workflow: id.optional().meta({ description: 'Only runs of this workflow id.' }),
-  cursor: id.optional().meta({ description: "The previous page's nextCursor." }),
+  cursor: id
+    .optional()
+    .meta({ description: "The previous page's nextCursor (or the id of a run that exists)." }),
   limit: count(1000)
     .pipe(z.number().min(1))
     .optional()
