@@ -35,10 +35,25 @@ export function chooseStore(
   config: HoldpointConfig | undefined,
   cwd: string,
 ): StoreChoice {
-  if (flags.databaseUrl !== undefined) return { kind: 'postgres', url: flags.databaseUrl }
+  if (flags.databaseUrl !== undefined) {
+    return { kind: 'postgres', url: connectionUrl(flags.databaseUrl, '--database-url') }
+  }
   if (flags.dataDir !== undefined) return { kind: 'pglite', dataDir: resolve(cwd, flags.dataDir) }
-  if (config?.databaseUrl !== undefined) return { kind: 'postgres', url: config.databaseUrl }
+  if (config?.databaseUrl !== undefined) {
+    return { kind: 'postgres', url: connectionUrl(config.databaseUrl, "The config's databaseUrl") }
+  }
   return { kind: 'pglite', dataDir: resolve(cwd, config?.dataDir ?? '.holdpoint') }
+}
+
+/**
+ * A connection string `pg` can read: a URL with a scheme (`postgres://…`) or a socket path. Anything
+ * else would be taken for a host name and fail later as an unknown host, naming no option.
+ */
+function connectionUrl(url: string, option: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('/')) return url
+  throw new CliError(
+    `${option} must be a Postgres connection URL such as postgres://user@host:5432/db, not ${JSON.stringify(url)}.`,
+  )
 }
 
 /**

@@ -106,7 +106,9 @@ async function listenOn(
   const firstAttempt = new Promise<void>((resolve) => (firstAttemptEnded = resolve))
   const connect = async (): Promise<void> => {
     while (!stopped) {
-      const candidate = new pg.Client(pool.options)
+      // Keepalive probes notice a connection that died silently (a dropped NAT entry, a failover)
+      // within minutes, instead of listening on it forever.
+      const candidate = new pg.Client({ ...pool.options, keepAlive: true })
       let listening = false
       try {
         candidate.on('notification', (message) => onNotify(message.payload))

@@ -29,7 +29,7 @@ export class VersionMismatchError extends HoldpointError {
   ) {
     super(
       'VERSION_MISMATCH',
-      `The run belongs to workflow "${workflowId}" version ${version}, but this process registers ` +
+      `Workflow "${workflowId}" version ${version} is not registered here: this process registers ` +
         (registered.length > 0 ? `only version ${registered.join(', ')}` : 'no version of it') +
         `. Register version ${version} alongside the new one until its runs have finished.`,
     )

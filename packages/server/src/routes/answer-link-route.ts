@@ -21,6 +21,11 @@ export const showAnswerLink = defineRoute(
       200: { description: 'The request.', schema: answerLinkSchema },
       401: { description: 'No token, a bad one, or an expired one.', schema: errorBodySchema },
       404: { description: 'The run is gone (RUN_NOT_FOUND).', schema: errorBodySchema },
+      409: {
+        description:
+          "The run's workflow version is not registered in this server (VERSION_MISMATCH).",
+        schema: errorBodySchema,
+      },
     },
   },
   async ({ c, principal, app }) => {
