@@ -86,6 +86,21 @@ describe('the app', () => {
     const history = await call(url, 'GET', `/runs/${runId}/events?follow=false`)
     const seqs = (history.body as { events: { seq: number }[] }).events.map((e) => e.seq)
     const last = seqs.at(-1) ?? 0
+    expect(history.body).toMatchObject({ nextAfter: null })
+    // The same history a page of two events at a time.
+    const paged: number[] = []
+    for (let after: number | null = 0; after !== null;) {
+      const page = await call(
+        url,
+        'GET',
+        `/runs/${runId}/events?follow=false&limit=2&after=${after}`,
+      )
+      const body = page.body as { events: { seq: number }[]; nextAfter: number | null }
+      expect(body.events.length).toBeLessThanOrEqual(2)
+      paged.push(...body.events.map((e) => e.seq))
+      after = body.nextAfter
+    }
+    expect(paged).toEqual(seqs)
 
     const handed = await call(url, 'POST', `/runs/${runId}/input?background=true`, {
       answers: { approve: { approved: true, note: 'later' } },

@@ -38,9 +38,18 @@ export const runEvents = defineRoute(
     const after = lastEventId === undefined ? (query.after ?? 0) : Number(lastEventId)
     app.note(c, { runId, after })
     if (query.follow === false) {
+      // A page at a time: a run that loops for months has a history no reply should hold whole.
+      const limit = query.limit ?? 1000
       const events: RunEvent[] = []
-      for await (const event of app.hp.events(runId, { after })) events.push(event)
-      return c.json({ events })
+      let more = false
+      for await (const event of app.hp.events(runId, { after })) {
+        if (events.length === limit) {
+          more = true
+          break
+        }
+        events.push(event)
+      }
+      return c.json({ events, nextAfter: more ? (events.at(-1)?.seq ?? after) : null })
     }
     // Read before answering, so that an unknown run is a 404 rather than a broken stream.
     if (await endedAt(app.hp, runId, after)) return c.body(null, 204)

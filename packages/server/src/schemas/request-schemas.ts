@@ -147,6 +147,10 @@ export const eventsQuery = z.object({
     description:
       'false: the stored history as JSON. Default: a text/event-stream that follows the run.',
   }),
+  limit: count(10_000).pipe(z.number().min(1)).optional().meta({
+    description:
+      'With follow=false: most events in the reply, 1 to 10000; default 1000. nextAfter pages on.',
+  }),
 })
 
 /** Headers of `GET /runs/{id}/events`. */

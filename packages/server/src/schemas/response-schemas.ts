@@ -112,7 +112,16 @@ export const runEventSchema = component(
 )
 
 /** `GET /runs/{id}/events?follow=false`. */
-export const eventListSchema = component('EventList', z.object({ events: z.array(runEventSchema) }))
+export const eventListSchema = component(
+  'EventList',
+  z.object({
+    events: z.array(runEventSchema),
+    nextAfter: z.number().int().nullable().meta({
+      description:
+        'Pass as after for the next page; null when these are the last events stored so far.',
+    }),
+  }),
+)
 
 /** `GET /workflows`. */
 export const workflowListSchema = component(
