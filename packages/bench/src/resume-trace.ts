@@ -1,7 +1,7 @@
 /**
  * Where a same-process resume's time goes, piece by piece (phase L's resume, taken apart):
  *
- *   pnpm bench:resume-trace [--n 400]
+ *   pnpm bench:resume-trace [--n 400] [--cpu-prof-dir DIR]
  *
  * In a fresh Postgres database it starts 2N approval runs, then resumes the last N one at a time
  * with `hp.deliver()` (a Holdpoint holds up to `liveRuns`, 1,000 by default, so up to N = 1,000
@@ -11,13 +11,23 @@
  * again for one of the other N runs, back to back on the same pool: the same round trips with no
  * engine work in between, the floor the engine's statements could reach. It prints a Markdown
  * table of medians and 90th percentiles, and the process's CPU time per resume.
+ *
+ * With `--cpu-prof-dir DIR`, a CPU profile (sampled every 50 µs) is taken while it resumes and cut
+ * into one `.cpuprofile` per piece, holding only the samples taken inside that piece of every
+ * resume: `pnpm bench:profile-summary DIR/<piece>.cpuprofile` shows what ran there. The sampling
+ * slows every piece down; compare the pieces' shares, not their times, with a run without it.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { QueryConfig, QueryResult } from 'pg'
 import pg from 'pg'
 import { ANSWER, APPROVE, createBenchHoldpoint, topicOf } from './approval-workflow.js'
 import { createTarget, migrateTarget } from './database.js'
+import type { CpuProfile } from './profile-summary.js'
+import { profileWithin, type TimeWindow } from './profile-windows.js'
 import { percentile } from './stats.js'
 
 /** One call of the pool: when it was made and when its promise settled (`performance.now()`). */
@@ -95,8 +105,53 @@ export function summarise(
 
 type Query = (config: QueryConfig) => Promise<QueryResult>
 
+/** Adds a resume's pieces, by name, as windows on the profile's clock. */
+function addWindows(
+  windows: Map<string, TimeWindow[]>,
+  start: number,
+  end: number,
+  calls: readonly PoolCall[],
+  clockUs: (ms: number) => number,
+): void {
+  const inside = calls.filter((c) => c.sent >= start && c.returned <= end)
+  const bounds = [start, ...inside.flatMap((c) => [c.sent, c.returned]), end]
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const name = pieceName(k, inside.length)
+    const list = windows.get(name) ?? []
+    list.push({ start: clockUs(bounds[k] as number), end: clockUs(bounds[k + 1] as number) })
+    windows.set(name, list)
+  }
+}
+
+/**
+ * A CPU profiler sampling every 50 µs, and the conversion from `performance.now()` to its clock
+ * (both count from one monotonic clock, in other units and from other origins).
+ */
+async function startProfiler(): Promise<{
+  clockUs: (ms: number) => number
+  stop: () => Promise<CpuProfile>
+}> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 50 })
+  await session.post('Profiler.start')
+  const offsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000
+  return {
+    clockUs: (ms) => ms * 1000 + offsetUs,
+    async stop() {
+      const { profile } = await session.post('Profiler.stop')
+      session.disconnect()
+      return profile as CpuProfile
+    },
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { n: { type: 'string', default: '400' } } })
+  const { values } = parseArgs({
+    options: { n: { type: 'string', default: '400' }, 'cpu-prof-dir': { type: 'string' } },
+  })
+  const profileDir = values['cpu-prof-dir']
   const n = Number(values.n)
   if (!Number.isSafeInteger(n) || n < 1)
     throw new Error(`--n must be a positive integer, not ${values.n}`)
@@ -132,6 +187,8 @@ async function main(): Promise<void> {
     const [replayedIds, tracedIds] = [runIds.slice(0, n), runIds.slice(n)]
     const resumes: number[][] = []
     const replays: number[][] = []
+    const windows = new Map<string, TimeWindow[]>()
+    const profiler = profileDir === undefined ? undefined : await startProfiler()
     let cpuMs = 0
     for (let i = 0; i < n; i++) {
       const [traced, replayed] = [tracedIds[i] as string, replayedIds[i] as string]
@@ -143,6 +200,7 @@ async function main(): Promise<void> {
       const used = process.cpuUsage(before)
       cpuMs += (used.user + used.system) / 1000
       resumes.push([...resumePieces(start, end, calls), end - start])
+      if (profiler) addWindows(windows, start, end, calls, profiler.clockUs)
       const replay: number[] = []
       for (const call of [...calls]) {
         const values = call.config.values?.map((v: unknown) =>
@@ -156,6 +214,17 @@ async function main(): Promise<void> {
         }
       }
       replays.push(replay)
+    }
+    if (profiler && profileDir !== undefined) {
+      const profile = await profiler.stop()
+      await mkdir(profileDir, { recursive: true })
+      for (const [piece, within] of windows) {
+        const file = join(profileDir, `${piece.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`)
+        await writeFile(file, JSON.stringify(profileWithin(profile, within)))
+      }
+      process.stdout.write(
+        `CPU profiles of the traced resumes' pieces in ${profileDir}: pnpm bench:profile-summary ${profileDir}/<piece>.cpuprofile\n\n`,
+      )
     }
     process.stdout.write(`${traceTable(summarise(resumes, replays))}\n\n`)
     process.stdout.write(

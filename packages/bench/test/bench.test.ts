@@ -1,8 +1,18 @@
 import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
-import { addProfile, formatSummary, packageOf, type SelfTimes } from '../src/profile-summary.js'
+import {
+  addProfile,
+  formatSummary,
+  packageOf,
+  type CpuProfile,
+  type SelfTimes,
+} from '../src/profile-summary.js'
+import { profileWithin } from '../src/profile-windows.js'
 import { pieceName, resumePieces, summarise, traceTable } from '../src/resume-trace.js'
 import { median, percentile } from '../src/stats.js'
 import { timeCalls } from '../src/timed-calls.js'
@@ -157,15 +167,65 @@ describe('profile summary', () => {
       '| `outer packages/engine/src/a.ts` | 3 | 100.0% |',
     )
   })
+
+  it('keeps the samples inside time windows, each as long as it ran there', () => {
+    const nodes = [{ id: 1, callFrame: { functionName: 'f', url: '', lineNumber: 0 } }]
+    // Samples of nodes 10, 11, 12, 13 taken at 100, 110, 120 and 130 µs; the profile ends at 140.
+    const profile = {
+      nodes,
+      startTime: 100,
+      endTime: 140,
+      samples: [10, 11, 12, 13],
+      timeDeltas: [0, 10, 10, 10],
+    }
+    // The first window cuts sample 11 at 115; the second holds sample 13 until the end.
+    const within = profileWithin(profile, [
+      { start: 105, end: 115 },
+      { start: 125, end: 150 },
+    ])
+    expect(within).toEqual({
+      nodes,
+      startTime: 0,
+      endTime: 15,
+      samples: [11, 13],
+      timeDeltas: [0, 5],
+    })
+  })
 })
 
 describe('resume trace', () => {
   it('takes apart a few resumes against Postgres: three round trips, each sent again', async () => {
+    const profiles = await mkdtemp(join(tmpdir(), 'holdpoint-resume-profiles-'))
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--conditions=@holdpoint/source', '--import', 'tsx', resumeTrace, '--n', '5'],
+      [
+        '--conditions=@holdpoint/source',
+        '--import',
+        'tsx',
+        resumeTrace,
+        '--n',
+        '5',
+        '--cpu-prof-dir',
+        profiles,
+      ],
       { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
     )
+    // One profile per piece of a resume, each holding only samples of that piece.
+    expect((await readdir(profiles)).sort()).toEqual([
+      'engine-after-the-last-return.cpuprofile',
+      'engine-before-round-trip-1.cpuprofile',
+      'engine-between-round-trips-1-and-2.cpuprofile',
+      'engine-between-round-trips-2-and-3.cpuprofile',
+      'round-trip-1.cpuprofile',
+      'round-trip-2.cpuprofile',
+      'round-trip-3.cpuprofile',
+    ])
+    const roundTrip = JSON.parse(
+      await readFile(join(profiles, 'round-trip-1.cpuprofile'), 'utf8'),
+    ) as CpuProfile
+    expect(roundTrip.samples.length).toBeGreaterThan(0)
+    expect(roundTrip.samples).toHaveLength(roundTrip.timeDeltas.length)
+    await rm(profiles, { recursive: true, force: true })
     const names = stdout
       .split('\n')
       .filter(
