@@ -46,11 +46,14 @@ export function chooseStore(
 }
 
 /**
- * A connection string `pg` can read: a URL with a scheme (`postgres://…`) or a socket path. Anything
- * else would be taken for a host name and fail later as an unknown host, naming no option.
+ * A connection string `pg` can read: a URL (`postgres://…`), a `socket:` URL or a socket path.
+ * Anything else (`notaurl`, `localhost:5432/app`) it would misread as a host, a port or a
+ * database name and fail later, naming no option.
  */
 function connectionUrl(url: string, option: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('/')) return url
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^socket:/i.test(url) || url.startsWith('/')) {
+    return url
+  }
   throw new CliError(
     `${option} must be a Postgres connection URL such as postgres://user@host:5432/db, not ${JSON.stringify(url)}.`,
   )

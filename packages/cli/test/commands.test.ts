@@ -235,11 +235,13 @@ describe('holdpoint usage and setup errors', () => {
         `error: No Holdpoint database at ${join(dir, '.holdpoint')}. Start a run there first, or pass --database-url or --data-dir.\n`,
       )
 
-      const badUrl = await runCli(['runs', 'ls', '--database-url', 'notaurl'], { cwd: dir })
-      expect(badUrl.code).toBe(1)
-      expect(badUrl.stderr).toBe(
-        'error: --database-url must be a Postgres connection URL such as postgres://user@host:5432/db, not "notaurl".\n',
-      )
+      for (const url of ['notaurl', 'localhost:5432/holdpoint']) {
+        const badUrl = await runCli(['runs', 'ls', '--database-url', url], { cwd: dir })
+        expect(badUrl.code).toBe(1)
+        expect(badUrl.stderr).toBe(
+          `error: --database-url must be a Postgres connection URL such as postgres://user@host:5432/db, not ${JSON.stringify(url)}.\n`,
+        )
+      }
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

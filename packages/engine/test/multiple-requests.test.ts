@@ -171,6 +171,35 @@ describe.each(storeKinds)('a node that goes on without some of its requests (%s)
     })
   })
 
+  it('completes when the body goes on to a step after the first answer of a race', async () => {
+    const slow = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    const raceThenStep = defineWorkflow({
+      id: 'raceThenStep',
+      version: 1,
+      start: 'ask',
+      nodes: {
+        ask: async ({ requestInput, sleep, step }) => {
+          const first = await Promise.race([
+            requestInput({ id: 'alice' }),
+            sleep(3_600_000).then(() => 'nobody'),
+          ])
+          await step('record', async () => {
+            await slow(20)
+            return first
+          })
+          return first
+        },
+      },
+    })
+    const store = await stores.open(kind)
+    const hp = createHoldpoint({ workflows: [raceThenStep], store })
+    const engine = await hp.start('raceThenStep', undefined)
+    await engine.run()
+    expect(engine.executionState.status).toBe('waiting_for_input')
+    await engine.run({ alice: 'yes' })
+    expect(engine.executionState).toMatchObject({ status: 'completed', output: 'yes' })
+  })
+
   it('completes the same way when another process takes the answer', async () => {
     const store = await stores.open(kind)
     const engine = await createHoldpoint({ workflows: [firstAnswer], store }).start(

@@ -264,7 +264,7 @@ describe('error mapping', () => {
     expectError(await call(url, 'GET', '/nowhere'), 404, 'NOT_FOUND')
     const wrongMethod = await call(url, 'DELETE', `/runs/${runId}`)
     expectError(wrongMethod, 405, 'METHOD_NOT_ALLOWED')
-    expect(wrongMethod.headers.get('allow')).toBe('GET')
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD')
   })
 
   it('answers 404 for a path no route has and 405 with Allow for another method, as JSON, also mounted under a prefix', async () => {
@@ -303,7 +303,7 @@ describe('error mapping', () => {
     }
     const deleted = await request('DELETE', '/holdpoint/runs')
     expectError(deleted, 405, 'METHOD_NOT_ALLOWED')
-    expect(deleted.headers.get('allow')).toBe('GET')
+    expect(deleted.headers.get('allow')).toBe('GET, HEAD')
     const input = await request('GET', `/holdpoint/runs/${runId}/input`)
     expectError(input, 405, 'METHOD_NOT_ALLOWED')
     expect(input.headers.get('allow')).toBe('POST')

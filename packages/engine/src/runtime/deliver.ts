@@ -8,7 +8,6 @@ import {
 } from '../errors.js'
 import { newEvent } from '../history/run-event.js'
 import type { JsonValue } from '../json.js'
-import { isFinished } from '../status.js'
 import type { Scheduling, StoredRequest } from '../store/store.js'
 import {
   earliestExpiry,
@@ -17,7 +16,8 @@ import {
   parseDelivery,
   parseVisits,
 } from './answers.js'
-import { failFinally, failNode } from './node-outcomes.js'
+import { failFinally } from './node-outcomes.js'
+import { isRetryable, retryDelay } from './retry-policy.js'
 import type { NodeExecution, NodeOutcome } from './node-execution.js'
 import { answerOf } from './request-record.js'
 import { dropExecution, ensureLive, type RunContext } from './run-context.js'
@@ -80,12 +80,8 @@ export async function deliver(
             `a request for ${[...fresh.keys()].join(', ')}`,
             'the node completing',
           )
-    if (outcome.kind === 'completed') await failFinally(ctx, live, error)
-    const { status } = ctx.writer.run
-    if (status !== 'failed' && !isFinished(status)) {
-      throw new ConcurrentModificationError(ctx.writer.run.id) // taken over during a backoff
-    }
-    throw new RunNotWaitingError(ctx.writer.run.id, status, { cause: error })
+    await failFinally(ctx, live, error)
+    throw new RunNotWaitingError(ctx.writer.run.id, ctx.writer.run.status, { cause: error })
   }
   const issues: InputIssue[] = []
   const parsed = new Map<string, unknown>()
@@ -160,20 +156,27 @@ export async function deliver(
 
 /**
  * The node's execution in this process, replayed up to its pause when there is none. A replay
- * that throws follows the node's retry policy, as any execution of it does; a `failed` outcome
- * comes back only once the run has failed (or was taken from this process meanwhile).
+ * that throws is tried again under the node's retry policy, as any execution of it is, but in
+ * memory: until the answers are written the delivery stores nothing, so a delivery refused after
+ * a retried replay (an answer failing its schema) leaves the run exactly as it was.
  */
 async function replayToPause(
   ctx: RunContext,
 ): Promise<{ live: NodeExecution; outcome: NodeOutcome }> {
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     const live = ensureLive(ctx)
-    const outcome = await ctx.lease.whileRenewing(live.next(), () =>
-      dropExecution(ctx, live, new ConcurrentModificationError(ctx.writer.run.id)),
-    )
-    if (outcome.kind !== 'failed' || !(await failNode(ctx, live, outcome.error))) {
+    const outcome = await live.next()
+    const policy = ctx.host.workflow.retry[live.nodeId]
+    if (
+      outcome.kind !== 'failed' ||
+      !policy ||
+      attempt >= policy.maxAttempts ||
+      !isRetryable(outcome.error)
+    ) {
       return { live, outcome }
     }
+    dropExecution(ctx, live, outcome.error)
+    await new Promise((resolve) => setTimeout(resolve, retryDelay(policy, attempt)))
   }
 }
 

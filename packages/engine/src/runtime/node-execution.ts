@@ -81,6 +81,8 @@ export class NodeExecution {
   #fatal: HoldpointError | undefined
   #paused = false
   #pauseScheduled = false
+  /** Steps whose function or write is in flight: the body is at work, not waiting. */
+  #stepsRunning = 0
   #wake: (() => void) | undefined
 
   constructor(options: NodeExecutionOptions) {
@@ -299,13 +301,18 @@ export class NodeExecution {
     })
   }
 
-  /** A node is paused once it has waited on unanswered requests through a full turn of the event loop. */
+  /**
+   * A node is paused once it has waited on unanswered requests (or sleeps) through a full turn of
+   * the event loop with no step of its own running: a body that went on without some of its
+   * requests (`Promise.race`) and is storing a step is still at work.
+   */
   #schedulePause(): void {
     if (this.#pauseScheduled) return
     this.#pauseScheduled = true
     setImmediate(() => {
       this.#pauseScheduled = false
-      if ((this.pending.size > 0 || this.timers.size > 0) && !this.#result) {
+      const waiting = this.pending.size > 0 || this.timers.size > 0
+      if (waiting && this.#stepsRunning === 0 && !this.#result) {
         this.#paused = true
         this.#wake?.()
       }
@@ -359,22 +366,28 @@ export class NodeExecution {
       this.#replayRemaining--
       return recorded.result as T
     }
-    const value = await fn()
-    const result =
-      value === undefined
-        ? undefined
-        : toJson(value, `The result of step "${key}"`, this.#options.maxStepBytes)
-    const stored = await retryUnavailable(() =>
-      this.#options.store.saveStep(this.#options.runId, {
-        nodeId: this.nodeId,
-        visit: this.visit,
-        key,
-        seq,
-        result,
-      }),
-    )
-    this.knownSteps.push(stored)
-    return stored.result as T
+    this.#stepsRunning++
+    try {
+      const value = await fn()
+      const result =
+        value === undefined
+          ? undefined
+          : toJson(value, `The result of step "${key}"`, this.#options.maxStepBytes)
+      const stored = await retryUnavailable(() =>
+        this.#options.store.saveStep(this.#options.runId, {
+          nodeId: this.nodeId,
+          visit: this.visit,
+          key,
+          seq,
+          result,
+        }),
+      )
+      this.knownSteps.push(stored)
+      return stored.result as T
+    } finally {
+      this.#stepsRunning--
+      if (this.pending.size > 0 || this.timers.size > 0) this.#schedulePause()
+    }
   }
 
   #consumeReplay(request: StoredRequest): void {

@@ -10,7 +10,6 @@ import { toJson, type JsonObject, type JsonValue } from '../json.js'
 import type { StoredRequest } from '../store/store.js'
 import { jsonSchemaOf } from './json-schema.js'
 
-/** A request as first asked: what it asks for, stored once, with its deadline if any. */
 /** The longest a request's deadline or a durable sleep may lie ahead: dates stay storable. */
 export const MAX_WAIT_MS = 100 * 365 * 24 * 60 * 60 * 1000
 
@@ -19,6 +18,7 @@ export function isWaitMs(ms: unknown): ms is number {
   return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS
 }
 
+/** A request as first asked: what it asks for, stored once, with its deadline if any. */
 export function newRequest(
   at: { nodeId: string; visit: number; requestId: string; seq: number },
   options: RequestInputOptions,

@@ -27,9 +27,11 @@ export function unmatchedRoute(routes: readonly Route[]): Handler<AppEnv> {
         .join('[^/]+')}$`,
     ),
   }))
-  const allowedAt = (path: string): string[] => [
-    ...new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method)),
-  ]
+  const allowedAt = (path: string): string[] => {
+    const methods = new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method))
+    if (methods.has('GET')) methods.add('HEAD') // Hono answers HEAD wherever GET is routed
+    return [...methods]
+  }
   return (c) => {
     const path = appPath(c)
     const allowed = allowedAt(path)

@@ -156,7 +156,8 @@ export const answerLinkSchema = component(
     subject: z.string().nullable(),
     expiresAt: isoDate,
     state: z.enum(['open', 'answered', 'closed']).meta({
-      description: 'open: answer it now; answered: done; closed: the run moved on without it.',
+      description:
+        'open: answer it now; answered: done; closed: the run moved on without it, or it is failed and takes no answer until retried (then open again).',
     }),
     request: awaitingInputSchema.nullable().meta({ description: 'The request, while open.' }),
     runStatus: statusSchema,
