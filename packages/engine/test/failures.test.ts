@@ -132,10 +132,11 @@ describe.each(storeKinds)('a replay that fails before the awaited request (%s)',
 describe.each(storeKinds)('a replay that fails under a retry policy (%s)', (kind) => {
   const stores = useStores()
 
-  it('runs the node again after its backoff, then takes the answer', async () => {
+  /** A run paused in `review`, whose first replay throws once; retried up to 3 times. */
+  async function pausedFlakyReplay(id: string) {
     let executions = 0
     const workflow = defineWorkflow({
-      id: 'flakyReplay',
+      id,
       version: 1,
       start: 'review',
       nodes: {
@@ -149,15 +150,17 @@ describe.each(storeKinds)('a replay that fails under a retry policy (%s)', (kind
       },
     })
     const store = await stores.open(kind)
-    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
-      'flakyReplay',
-      undefined,
-    )
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(id, undefined)
     await engine.run()
+    return { workflow, engine, store, executions: () => executions }
+  }
+
+  it('runs the node again after its backoff, then takes the answer', async () => {
+    const { workflow, engine, store, executions } = await pausedFlakyReplay('flakyReplay')
     const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
     await other.run({ approve: true })
     expect(other.executionState).toMatchObject({ status: 'completed', output: true })
-    expect(executions).toBe(3)
+    expect(executions()).toBe(3)
     // Retried in memory: a delivery stores nothing before its answers.
     const types: string[] = []
     for await (const event of other.events()) types.push(event.type)
@@ -167,27 +170,7 @@ describe.each(storeKinds)('a replay that fails under a retry policy (%s)', (kind
   })
 
   it('leaves the run as it was when the answer fails its schema after a retried replay', async () => {
-    let executions = 0
-    const workflow = defineWorkflow({
-      id: 'flakyReplaySchema',
-      version: 1,
-      start: 'review',
-      nodes: {
-        review: {
-          retry: { maxAttempts: 3, backoff: { initialMs: 1 }, jitter: 0 },
-          run: async ({ requestInput }) => {
-            if (++executions === 2) throw new Error('upstream 503') // the first replay
-            return requestInput({ id: 'approve', schema: z.boolean() })
-          },
-        },
-      },
-    })
-    const store = await stores.open(kind)
-    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
-      'flakyReplaySchema',
-      undefined,
-    )
-    await engine.run()
+    const { workflow, engine, store } = await pausedFlakyReplay('flakyReplaySchema')
     const before = await store.loadRun(engine.runId)
     const other = await createHoldpoint({ workflows: [workflow], store }).load(engine.runId)
     const bad = await other.run({ approve: 'yes' }).catch((e: unknown) => e)
