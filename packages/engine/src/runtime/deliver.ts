@@ -17,7 +17,7 @@ import {
   parseVisits,
 } from './answers.js'
 import { failFinally } from './node-outcomes.js'
-import { isRetryable, retryDelay } from './retry-policy.js'
+import { mayRetry, retryDelay } from './retry-policy.js'
 import type { NodeExecution, NodeOutcome } from './node-execution.js'
 import { answerOf } from './request-record.js'
 import { dropExecution, ensureLive, type RunContext } from './run-context.js'
@@ -167,12 +167,7 @@ async function replayToPause(
     const live = ensureLive(ctx)
     const outcome = await live.next()
     const policy = ctx.host.workflow.retry[live.nodeId]
-    if (
-      outcome.kind !== 'failed' ||
-      !policy ||
-      attempt >= policy.maxAttempts ||
-      !isRetryable(outcome.error)
-    ) {
+    if (outcome.kind !== 'failed' || !mayRetry(policy, attempt, outcome.error)) {
       return { live, outcome }
     }
     dropExecution(ctx, live, outcome.error)

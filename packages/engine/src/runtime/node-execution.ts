@@ -47,7 +47,6 @@ export interface NodeExecutionOptions {
 }
 
 const maxRequestIdLength = 200
-
 /** Step keys starting with this are Holdpoint's own (durable sleeps). */
 const RESERVED_STEP_PREFIX = '$'
 
@@ -203,14 +202,18 @@ export class NodeExecution {
     return next === null ? null : new Date(next)
   }
 
+  /** Asked for an answer or a sleep it has not got yet. */
+  #waiting(): boolean {
+    return this.pending.size > 0 || this.timers.size > 0
+  }
+
   /**
-   * Something the body waited on resolved: it runs again. If it still waits on other requests or
-   * sleeps, it counts as paused again only after a full turn, so a body that goes on without them
-   * (`Promise.race`, a caught `INPUT_TIMEOUT`) completes instead of being reported as waiting.
+   * Something the body waited on resolved. Still waiting on more, it is paused again only after a
+   * full turn, so a body that goes on without them (`Promise.race`) can complete.
    */
   #unpause(): void {
     this.#paused = false
-    if (this.pending.size > 0 || this.timers.size > 0) this.#schedulePause()
+    if (this.#waiting()) this.#schedulePause()
   }
 
   #finish(result: Extract<NodeOutcome, { kind: 'completed' | 'failed' }>): void {
@@ -303,16 +306,14 @@ export class NodeExecution {
 
   /**
    * A node is paused once it has waited on unanswered requests (or sleeps) through a full turn of
-   * the event loop with no step of its own running: a body that went on without some of its
-   * requests (`Promise.race`) and is storing a step is still at work.
+   * the event loop with no step of its own running (a body storing a step is still at work).
    */
   #schedulePause(): void {
     if (this.#pauseScheduled) return
     this.#pauseScheduled = true
     setImmediate(() => {
       this.#pauseScheduled = false
-      const waiting = this.pending.size > 0 || this.timers.size > 0
-      if (waiting && this.#stepsRunning === 0 && !this.#result) {
+      if (this.#waiting() && this.#stepsRunning === 0 && !this.#result) {
         this.#paused = true
         this.#wake?.()
       }
@@ -386,7 +387,7 @@ export class NodeExecution {
       return stored.result as T
     } finally {
       this.#stepsRunning--
-      if (this.pending.size > 0 || this.timers.size > 0) this.#schedulePause()
+      if (this.#waiting()) this.#schedulePause()
     }
   }
 

@@ -5,7 +5,7 @@ import { newEvent, nodeStarted, type EventError } from '../history/run-event.js'
 import type { NewRunEvent, RunFields, Scheduling, SerializedError } from '../store/store.js'
 import type { MachineDriver } from './machine-driver.js'
 import type { NodeExecution } from './node-execution.js'
-import { isRetryable, retryDelay } from './retry-policy.js'
+import { mayRetry, retryDelay } from './retry-policy.js'
 import { dropExecution, type RunContext } from './run-context.js'
 import { serializeError } from './serialize-error.js'
 import { validateState } from './validate-state.js'
@@ -131,12 +131,7 @@ export async function failNode(
   const run = ctx.writer.run
   const policy = ctx.host.workflow.retry[live.nodeId]
   const attempt = run.position.attempt ?? 1
-  if (
-    !policy ||
-    attempt >= policy.maxAttempts ||
-    !isRetryable(error) ||
-    run.status === 'cancelled'
-  ) {
+  if (!mayRetry(policy, attempt, error) || run.status === 'cancelled') {
     await failFinally(ctx, live, error)
     return false
   }

@@ -34,6 +34,15 @@ export function isRetryable(error: unknown): boolean {
   return !HoldpointError.is(error) || error.code === 'STORE_UNAVAILABLE'
 }
 
+/** Whether a node that failed with `error` on attempt `attempt` runs again under `policy`. */
+export function mayRetry(
+  policy: RetryPolicy | undefined,
+  attempt: number,
+  error: unknown,
+): policy is RetryPolicy {
+  return policy !== undefined && attempt < policy.maxAttempts && isRetryable(error)
+}
+
 /** Checks a policy given to `defineWorkflow`. */
 export function validRetryPolicy(policy: RetryPolicy): boolean {
   const { initialMs = 1000, factor = 2, maxMs = 60_000 } = policy.backoff ?? {}

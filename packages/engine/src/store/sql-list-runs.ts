@@ -93,9 +93,15 @@ interface PageRow {
 
 /** A page of runs with the requests that those waiting wait on: the inbox across runs. */
 export async function listRuns(db: Kysely<Database>, filter: RunFilter): Promise<RunSummary[]> {
-  const query = runsPageQuery(db, filter, await pagePosition(db, filter.after))
+  const { after } = filter
+  if (typeof after === 'string' && !isUuid(after)) throw cursorNamesNoRun(after)
+  const query = runsPageQuery(db, filter, typeof after === 'string' ? { id: after } : after)
   if (!query) return []
   const runs = await query.execute()
+  // A cursor id naming no run matches nothing, which reads as the end of the list: say so instead.
+  if (runs.length === 0 && typeof after === 'string' && !(await runExists(db, after))) {
+    throw cursorNamesNoRun(after)
+  }
   const waiting = runs.filter((r) => r.status === 'waiting_for_input').map((r) => r.id)
   const open =
     waiting.length === 0
@@ -128,24 +134,19 @@ export async function listRuns(db: Kysely<Database>, filter: RunFilter): Promise
   }))
 }
 
-/**
- * The position a page starts from. A cursor given as a run id must name a run: when that run is
- * gone (pruned while somebody paged), the caller is told, since an empty page would read as the
- * end of the list.
- */
-async function pagePosition(
-  db: Kysely<Database>,
-  after: RunFilter['after'],
-): Promise<PagePosition | undefined> {
-  if (after === undefined || typeof after === 'object') return after
-  const run = isUuid(after)
-    ? await db.selectFrom('holdpoint.runs').select('id').where('id', '=', after).executeTakeFirst()
-    : undefined
-  if (!run) {
-    throw new InvalidArgumentError(
-      'The list cursor `after`',
-      `the last item of the previous page (\`{ runId, createdAt }\`), or the id of a run that exists; run ${JSON.stringify(after)} does not (pruned while paging?)`,
-    )
-  }
-  return { id: after }
+async function runExists(db: Kysely<Database>, runId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('holdpoint.runs')
+    .select('id')
+    .where('id', '=', runId)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** A list cursor given as a run id names no run (pruned while somebody paged?). */
+function cursorNamesNoRun(after: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'The list cursor `after`',
+    `the last item of the previous page (\`{ runId, createdAt }\`), or the id of a run that exists; run ${JSON.stringify(after)} does not (pruned while paging?)`,
+  )
 }
