@@ -26,6 +26,12 @@ export interface BenchOptions {
   cpuProfDir: string | undefined
   /** Whether the phase processes write run history (`createHoldpoint({ history })`). */
   history: boolean
+  /**
+   * Runs each phase process starts and resumes on a database of their own before its timed
+   * work (`--warmup`); 0, the default, measures a fresh process as BENCH_SPEC.md defines the
+   * phases.
+   */
+  warmup: number
 }
 
 /** The usage text, printed for `--help` and for bad arguments. */
@@ -37,7 +43,9 @@ export const USAGE = `Usage: pnpm bench [options]
   --phases A,B,S,L         phases to run (default all)
   --pool P                 Postgres connections per process (default: the store's default)
   --cpu-prof-dir DIR       write a V8 CPU profile of phase B's timed work (one per repetition) to DIR
-  --history on|off         write run history: createHoldpoint({ history }) (default on)`
+  --history on|off         write run history: createHoldpoint({ history }) (default on)
+  --warmup W               before its timed work, each phase process starts and resumes W runs
+                           on a database of their own (default 0: a fresh process)`
 
 /** Parses the command line; throws an `Error` carrying the usage text on bad input. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -52,6 +60,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       pool: { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
       history: { type: 'string', default: 'on' },
+      warmup: { type: 'string', default: '0' },
     },
     strict: true,
     allowPositionals: false,
@@ -78,13 +87,25 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     pool: values.pool === undefined ? undefined : positive(values.pool, '--pool'),
     cpuProfDir: values['cpu-prof-dir'],
     history: values.history === 'on',
+    warmup: nonNegative(values.warmup, '--warmup'),
   }
 }
 
 function positive(text: string, name: string): number {
+  return atLeast(text, name, 1)
+}
+
+function nonNegative(text: string, name: string): number {
+  return atLeast(text, name, 0)
+}
+
+function atLeast(text: string, name: string, min: 0 | 1): number {
   const value = Number(text)
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw usageError(`${name} must be a positive integer`)
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw usageError(
+      `${name} must be ${min === 1 ? 'a positive integer' : 'a whole number, 0 or more'}`,
+    )
+  }
   return value
 }
 

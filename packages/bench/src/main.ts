@@ -1,6 +1,6 @@
 /**
  * The approval benchmark (BENCH_SPEC.md): `pnpm bench [--store postgres|pglite] [--n 500]
- * [--c 32] [--reps 3] [--phases A,B,S,L] [--history on|off]`. Prints one JSON line per phase on
+ * [--c 32] [--reps 3] [--phases A,B,S,L] [--history on|off] [--warmup 0]`. Prints one JSON line per phase on
  * stdout, each figure the median over the repetitions; progress goes to stderr.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   log(
     `holdpoint ${version}, store ${options.store}, N=${options.n}, C=${options.c}, ` +
       `${options.reps} reps, phases ${options.phases.join(',')}, ` +
-      `history ${options.history ? 'on' : 'off'}; node ${process.version}, ` +
+      `history ${options.history ? 'on' : 'off'}, warm-up ${options.warmup} runs; ` +
+      `node ${process.version}, ` +
       `${cpus().length} CPUs`,
   )
   if (options.cpuProfDir) await mkdir(options.cpuProfDir, { recursive: true })

@@ -25,6 +25,8 @@ export interface Job {
   idsFile: string
   /** When set, a V8 CPU profile of the timed work is written to this `.cpuprofile` file. */
   profileFile?: string | undefined
+  /** Runs to start and resume on `warmup.target` before the timed work (`--warmup`). */
+  warmup?: { target: Target; runs: number } | undefined
 }
 
 /** What a phase process reports: its own timings and counts. */
@@ -58,6 +60,7 @@ async function runJob(job: Job): Promise<ProcessReport> {
   try {
     // Opening and checking the schema is process start-up, not part of the timed work.
     await hp.store()
+    if (job.warmup) await warmUp(job, job.warmup)
     let runIds: string[] = []
     if (job.work === 'resume') {
       runIds = JSON.parse(await readFile(job.idsFile, 'utf8')) as string[]
@@ -96,6 +99,25 @@ async function runJob(job: Job): Promise<ProcessReport> {
   report.draftExecs = executions.draft
   report.reviewPrePauseExecs = executions.reviewPrePause
   return report
+}
+
+/**
+ * Starts and resumes `runs` runs through a Holdpoint of their own on the warm-up target, so that
+ * the timed work meets code V8 has compiled already, as in a process that has been serving for a
+ * while. The measured database sees none of it, and the executions it counts are forgotten.
+ */
+async function warmUp(job: Job, warmup: { target: Target; runs: number }): Promise<void> {
+  const hp = createBenchHoldpoint(await openStore(warmup.target, job.pool), job.history)
+  try {
+    const started = await startRuns(hp, warmup.runs, job.c)
+    const resumed = await resumeRuns(hp, started.runIds, job.c)
+    const failures = [...started.failures, ...resumed.failures]
+    if (failures.length > 0) throw new Error(`The warm-up failed: ${failures[0]}`)
+  } finally {
+    await hp.close()
+  }
+  executions.draft = 0
+  executions.reviewPrePause = 0
 }
 
 async function startProfiler(file: string): Promise<{ stop(): Promise<void> }> {

@@ -8,7 +8,8 @@ import type { Job, ProcessReport } from './phase-process.js'
 /**
  * Runs one repetition of the selected phases, each on a fresh database (A and B share one: B
  * resumes what A paused). Every phase runs in processes of its own; between them this process
- * reads the database's size and commit counter (`measurePhase`).
+ * reads the database's size and commit counter (`measurePhase`). With `--warmup`, the phase
+ * processes warm up on one more database, shared by the repetition's phases and dropped after.
  */
 export async function runRepetition(
   options: BenchOptions,
@@ -21,12 +22,29 @@ export async function runRepetition(
     measures.push(measure)
     return report
   }
-  const { n, c } = options
-  const base = {
-    pool: options.pool,
-    history: options.history,
-    idsFile: join(scratchDir, 'run-ids.json'),
+  const warmupTarget = options.warmup > 0 ? await createTarget(options.store) : undefined
+  try {
+    if (warmupTarget) await migrateTarget(warmupTarget.target)
+    const base = {
+      pool: options.pool,
+      history: options.history,
+      idsFile: join(scratchDir, 'run-ids.json'),
+      warmup: warmupTarget && { target: warmupTarget.target, runs: options.warmup },
+    }
+    await runPhases(options, base, measured)
+  } finally {
+    await warmupTarget?.dispose()
   }
+  return measures
+}
+
+/** The selected phases of one repetition, each on targets of its own. */
+async function runPhases(
+  options: BenchOptions,
+  base: Pick<Job, 'pool' | 'history' | 'idsFile' | 'warmup'>,
+  measured: (plan: PhasePlan) => Promise<ProcessReport>,
+): Promise<void> {
+  const { n, c } = options
   if (options.phases.includes('A')) {
     await withTarget(options, async (target, empty) => {
       const a = await measured({ phase: 'A', empty, job: { ...base, work: 'start', target, n, c } })
@@ -46,7 +64,6 @@ export async function runRepetition(
       await measured({ phase, empty, job: { ...base, work: 'both', target, n: runs, c: inFlight } })
     })
   }
-  return measures
 }
 
 async function withTarget(

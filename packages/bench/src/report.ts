@@ -25,6 +25,8 @@ export interface ReportLine {
   correct: boolean
   /** Whether the runs were written with history (`--history on`). */
   history: boolean
+  /** Runs each phase process started and resumed before its timed work (`--warmup`). */
+  warmup: number
   /** Start → paused, for phases that start runs; `null` for B. */
   start_p50_ms: number | null
   start_p99_ms: number | null
@@ -38,7 +40,7 @@ export interface ReportLine {
 /** One report line per phase: every figure is the median over the repetitions. */
 export function reportLine(
   version: string,
-  { store, history }: Pick<BenchOptions, 'store' | 'history'>,
+  { store, history, warmup }: Pick<BenchOptions, 'store' | 'history' | 'warmup'>,
   reps: readonly PhaseMeasure[],
 ): ReportLine {
   const first = reps[0]
@@ -67,6 +69,7 @@ export function reportLine(
     review_pre_pause_execs: mid((m) => m.reviewPrePauseExecs),
     correct: reps.every((m) => m.correct),
     history,
+    warmup,
     start_p50_ms: figure((m) => m.startP50Ms, 2),
     start_p99_ms: figure((m) => m.startP99Ms, 2),
     client_cpu_ms_per_run: figure((m) => m.clientCpuMsPerRun, 3),
