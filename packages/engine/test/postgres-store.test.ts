@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
 import { createHoldpoint } from '../src/index.js'
@@ -39,8 +38,10 @@ describe('postgresStore', () => {
   it('gives a step that another process stored first to the caller that lost the race', async () => {
     const database = await stores.database()
     const store = postgresStore({ connectionString: database.url, maxConnections: 2 })
-    await store.ready()
-    const runId = randomUUID()
+    // A step is stored only for a run that exists.
+    const { runId } = await createHoldpoint({ workflows: [approval], store }).start('approval', {
+      topic: 'race',
+    })
     const other = new pg.Client({ connectionString: database.url })
     await other.connect()
     try {
@@ -118,13 +119,14 @@ describe('postgresStore', () => {
       expect(rows.map((r) => r.name)).toEqual(
         preparedStatements
           ? [
-              'holdpoint_create_runs',
+              // Writes of one run at a time take their one-row texts.
+              'holdpoint_create_runs_one',
               'holdpoint_load_runs',
               'holdpoint_run_versions',
               // Each checkpoint with the parts it needs: answer, node completions, pause.
-              'holdpoint_write_checkpoints_a',
-              'holdpoint_write_checkpoints_h',
-              'holdpoint_write_checkpoints_r',
+              'holdpoint_write_checkpoints_a_one',
+              'holdpoint_write_checkpoints_h_one',
+              'holdpoint_write_checkpoints_r_one',
             ]
           : [],
       )

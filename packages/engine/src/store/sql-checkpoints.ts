@@ -12,7 +12,13 @@ import {
   runFields,
   schedulingFields,
 } from './batch-fields.js'
-import { writeBatch, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import {
+  batchedWrite,
+  writeBatch,
+  type BatchedWrite,
+  type BatchItem,
+  type ExecuteStatement,
+} from './statement.js'
 import type { Checkpoint } from './store.js'
 
 /**
@@ -39,31 +45,32 @@ const PART_LETTERS: ReadonlyArray<[keyof CheckpointParts, string]> = [
   ['closes', 'c'],
 ]
 
-const statements = new Map<string, Statement>()
+const statements = new Map<string, BatchedWrite>()
 
 /**
  * The statement writing any number of checkpoints of different runs that need at most `parts`.
  * Each run's update is its own compare-and-swap on the row version (and the lease, when
  * required); only the runs it updated get their history, new requests, answers and closed
  * requests, and the statement returns their ids. Workers are woken and followers told at commit.
- * Its name ends with the letters of its parts (`holdpoint_write_checkpoints_hr`), so each of the
- * sixteen texts is prepared under a name of its own.
+ * Its name ends with the letters of its parts (`holdpoint_write_checkpoints_hr`, and `_hr_one`
+ * for the text of a lone checkpoint), so each of the thirty-two texts is prepared under a name of
+ * its own.
  */
-export function checkpointStatement(parts: CheckpointParts): Statement {
+export function checkpointStatement(parts: CheckpointParts): BatchedWrite {
   const letters = PART_LETTERS.map(([part, letter]) => (parts[part] ? letter : '')).join('')
   const name = `holdpoint_write_checkpoints${letters === '' ? '' : `_${letters}`}`
   let statement = statements.get(name)
   if (statement === undefined) {
-    statement = { name, text: checkpointText(parts) }
+    statement = batchedWrite(name, (rows) => checkpointText(parts, rows))
     statements.set(name, statement)
   }
   return statement
 }
 
-function checkpointText(parts: CheckpointParts): string {
+function checkpointText(parts: CheckpointParts, rows: string): string {
   const ctes = [
     `c AS (
-  SELECT * FROM json_to_recordset($1::json) AS c(id uuid, expected int, require_lease text,
+  SELECT * FROM ${rows} AS c(id uuid, expected int, require_lease text,
     ${RUN_COLUMNS}, token bigint, ${SCHEDULING_COLUMNS}, new_requests json, answers json,
     close_open boolean)
 )`,

@@ -7,7 +7,13 @@ import {
   schedulingFields,
 } from './batch-fields.js'
 import { splitEvents } from './request-events.js'
-import { writeBatch, type BatchItem, type ExecuteStatement, type Statement } from './statement.js'
+import {
+  batchedWrite,
+  writeBatch,
+  type BatchedWrite,
+  type BatchItem,
+  type ExecuteStatement,
+} from './statement.js'
 import type { NewRun, NewRunEvent } from './store.js'
 
 /**
@@ -15,14 +21,14 @@ import type { NewRun, NewRunEvent } from './store.js'
  * exists already is left as it is and gets no history row; the statement returns the ids it
  * inserted.
  */
-export const CREATE_RUNS: Statement = {
-  name: 'holdpoint_create_runs',
-  text: `WITH c AS (
-  SELECT * FROM json_to_recordset($1::json) AS c(${NEW_RUN_COLUMNS})
+export const CREATE_RUNS: BatchedWrite = batchedWrite(
+  'holdpoint_create_runs',
+  (rows) => `WITH c AS (
+  SELECT * FROM ${rows} AS c(${NEW_RUN_COLUMNS})
 ), ${INSERT_RUNS}, ${APPEND_HISTORY}
 SELECT run.id, CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke
 FROM run JOIN c USING (id)`,
-}
+)
 
 /**
  * A new run as the fields of one `NEW_RUN_COLUMNS` row. `token` is `null` for a run written
