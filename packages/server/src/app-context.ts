@@ -1,11 +1,13 @@
 import type { Context } from 'hono'
 import type { Holdpoint } from 'holdpoint'
 import type { Logger } from 'pino'
+import type { AnswerTokenClaims } from './auth/answer-token.js'
 import type { Credentials } from './auth/authenticate.js'
 import type { OpenApiDocument } from './openapi/build-openapi.js'
 
 /**
- * The Hono environment of the app: per-request log fields and request id.
+ * The Hono environment of the app: per-request log fields and request id, and the claims of the
+ * answer token a request was authorized by.
  *
  * @example
  * ```ts
@@ -13,7 +15,12 @@ import type { OpenApiDocument } from './openapi/build-openapi.js'
  * ```
  */
 export interface AppEnv {
-  Variables: { reqId: string; fields: Record<string, unknown> }
+  Variables: {
+    reqId: string
+    fields: Record<string, unknown>
+    /** Set when an answer token authorized the request: its errors then tell no more than its request. */
+    answerToken?: AnswerTokenClaims
+  }
 }
 
 /** What every route handler shares: the engine, the credentials and the server's settings. */

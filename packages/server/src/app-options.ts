@@ -24,6 +24,38 @@ export interface AuthOptions {
 }
 
 /**
+ * Lets pages served from other origins call the API from a browser (CORS), such as an answer page
+ * on `https://app.example.com` posting to an API on `https://api.example.com`. Preflights
+ * (`OPTIONS` with `Access-Control-Request-Method`) from the listed origins are answered 204, and
+ * every response to them, errors and event streams included, carries
+ * `Access-Control-Allow-Origin`. Requests from other origins are answered as without this option,
+ * with no CORS headers (only `Vary: Origin`, which every response then carries). Checked when the app is made: a malformed value throws an
+ * `InvalidOptionError` (a `TypeError`) that says what to pass.
+ *
+ * @example
+ * ```ts
+ * const cors: CorsOptions = { origins: ['https://app.example.com'], maxAgeSeconds: 3600 }
+ * const api = createApp(hp, { auth, cors })
+ * ```
+ */
+export interface CorsOptions {
+  /**
+   * The origins allowed, each as browsers send it in `Origin`: scheme, host and port if not the
+   * default, no path and no trailing slash (`https://app.example.com`, `http://localhost:5173`).
+   * `'*'` allows any origin: then `credentials` cannot be set.
+   */
+  origins: readonly string[] | '*'
+  /**
+   * Sends `Access-Control-Allow-Credentials: true`, for pages that call with
+   * `credentials: 'include'` (cookies a proxy in front of the API checks). Not needed for
+   * `Authorization` headers, which a page sets itself. Default false.
+   */
+  credentials?: boolean
+  /** How long a browser may reuse a preflight's answer, 0 to 86 400 seconds. Default 600. */
+  maxAgeSeconds?: number
+}
+
+/**
  * Options of `createApp`.
  *
  * @example
@@ -45,4 +77,14 @@ export interface AppOptions {
   now?: () => Date
   /** `info` of the OpenAPI document. */
   info?: { title?: string; version?: string; description?: string }
+  /**
+   * Lets browser pages on the given origins call the API (CORS). Default: none, and `OPTIONS`
+   * is answered 404 or 405 like any other method a route lacks.
+   *
+   * @example
+   * ```ts
+   * createApp(hp, { auth, cors: { origins: ['https://app.example.com'] } })
+   * ```
+   */
+  cors?: CorsOptions
 }

@@ -7,9 +7,12 @@ import type { AppOptions } from './app-options.js'
 import { checkSecret } from './auth/answer-token.js'
 import { ApiKeyring } from './auth/api-keys.js'
 import { appPath } from './http/app-path.js'
+import { corsHeaders } from './http/cors.js'
+import { corsPolicy } from './http/cors-policy.js'
 import { errorReply } from './http/error-response.js'
 import { HttpError } from './http/http-error.js'
 import { unmatchedRoute } from './http/unmatched-route.js'
+import { InvalidOptionError } from './invalid-option-error.js'
 import { createLogger, serverLogger } from './logging/logger.js'
 import { requestLog } from './logging/request-log.js'
 import { openApiDocument, type OpenApiDocument } from './openapi/build-openapi.js'
@@ -25,7 +28,8 @@ const defaults = { bodyLimitBytes: 2 * 1024 * 1024, heartbeatMs: 15_000 }
  * `GET /answer-link`, `GET /healthz` and `GET /openapi.json`. Any other path under the app's
  * prefix is a JSON 404, or 405 with `Allow`, also when mounted: register routes of your own under
  * that prefix before mounting it. Throws a `TypeError` for malformed options (a key without
- * scopes, a short secret).
+ * scopes, a short secret; an `InvalidOptionError` for numbers and `cors`). With `cors`, browser
+ * pages on the listed origins may call it too.
  *
  * @example
  * ```ts
@@ -51,9 +55,10 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
   const heartbeatMs = options.heartbeatMs ?? defaults.heartbeatMs
   for (const [name, value] of Object.entries({ bodyLimitBytes, heartbeatMs })) {
     if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new TypeError(`${name} must be a positive integer.`)
+      throw new InvalidOptionError(name, 'a positive integer', value)
     }
   }
+  const cors = options.cors === undefined ? undefined : corsPolicy(options.cors)
   const signal = options.signal ?? new AbortController().signal
   let openApi: OpenApiDocument | undefined
   const context: AppContext = {
@@ -73,6 +78,8 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
 
   const app = new Hono<AppEnv>()
   app.use(requestLog(logger))
+  // Before the shutdown check and the routes, so that their errors carry the CORS headers too.
+  if (cors) app.use(corsHeaders(cors))
   app.use(async (c, next) => {
     // The health check answers for itself: load balancers read its body to stop sending traffic.
     if (!signal.aborted || appPath(c) === health.spec.path) return next()
@@ -86,7 +93,7 @@ export function createApp(hp: Holdpoint, options: AppOptions): Hono<AppEnv> {
   }
   app.all('/*', unmatchedRoute(apiRoutes))
   app.onError((error, c) => {
-    const reply = errorReply(error)
+    const reply = errorReply(error, c.get('answerToken'))
     if (reply.unexpected) logger.error({ reqId: c.get('reqId'), err: error }, 'request error')
     for (const [name, value] of Object.entries(reply.headers)) c.header(name, value)
     return c.json(reply.body, reply.status as ContentfulStatusCode)

@@ -1,5 +1,6 @@
 export { createApp } from './create-app.js'
-export type { AppOptions, AuthOptions } from './app-options.js'
+export type { AppOptions, AuthOptions, CorsOptions } from './app-options.js'
+export { InvalidOptionError } from './invalid-option-error.js'
 export type { AppEnv } from './app-context.js'
 export { serve } from './serve.js'
 export type { RunningServer, ServeOptions } from './serve.js'

@@ -205,6 +205,12 @@ describe('the OpenAPI document', () => {
       call(url, 'POST', `/runs/${id}/input${query}`, body, options)
     documented('POST', input, await deliver(runId, { answers: { nope: 1 } }))
     documented('POST', input, await deliver(runId, approve, asToken(token(runId, 'other'))))
+    // An engine error answered to a token, cut down to the token's request: still an Error.
+    const other = { answers: { other: 1 } }
+    const scoped = await deliver(runId, other, asToken(token(runId, 'other')))
+    expect(documented('POST', input, scoped).body).toMatchObject({
+      error: { code: 'UNKNOWN_REQUEST', details: { requestIds: ['other'] } },
+    })
     documented('POST', input, await deliver(runId, approve, asToken(token(runId))))
     documented('POST', input, await deliver(runId, { answers: { approve: 1 } }))
     const rejected = { answers: { approve: { approved: false, note: 'no' } } }

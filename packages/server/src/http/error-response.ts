@@ -1,6 +1,8 @@
 import { HoldpointError } from 'holdpoint'
+import type { AnswerTokenClaims } from '../auth/answer-token.js'
 import { httpStatusOf } from './error-status.js'
 import { HttpError, type ErrorBody } from './http-error.js'
+import { tokenScopedError } from './token-scoped-error.js'
 
 /** What an error becomes on the wire. */
 export interface ErrorReply {
@@ -33,14 +35,17 @@ const detailFields: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Turns any thrown value into a response: `HttpError`s as they are, engine errors by their code
- * (see `httpStatusOf`), anything else as a generic 500 that reveals nothing.
+ * (see `httpStatusOf`), anything else as a generic 500 that reveals nothing. For a request
+ * authorized by an answer token (`answerToken`, its claims), an engine error keeps its code,
+ * status and headers but tells no more than the token's one request (see `tokenScopedError`).
  *
  * @example
  * ```ts
  * const reply = errorReply(new RunNotFoundError('x')) // { status: 404, body: { error: { code: 'RUN_NOT_FOUND', … } } }
+ * const scoped = errorReply(error, c.get('answerToken'))
  * ```
  */
-export function errorReply(error: unknown): ErrorReply {
+export function errorReply(error: unknown, answerToken?: AnswerTokenClaims): ErrorReply {
   if (error instanceof HttpError) {
     return {
       status: error.status,
@@ -58,11 +63,10 @@ export function errorReply(error: unknown): ErrorReply {
       headers['retry-after'] = String(Math.min(Math.max(seconds, 1), 3600))
     }
     const details = detailsOf(error)
+    const full = { code: error.code, message: error.message, ...(details ? { details } : {}) }
     return {
       status,
-      body: {
-        error: { code: error.code, message: error.message, ...(details ? { details } : {}) },
-      },
+      body: { error: answerToken ? tokenScopedError(full, answerToken) : full },
       headers,
       // A store that cannot be reached is worth a log line with its cause.
       unexpected: status === 503,

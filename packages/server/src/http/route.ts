@@ -92,6 +92,8 @@ export function defineRoute<
         app.credentials,
       )
       app.note(c, { principal: describePrincipal(principal) })
+      // Read by the app's error handler: whatever fails from here on is answered within the token's scope.
+      if (principal.kind === 'token') c.set('answerToken', principal.claims)
       const params = validate(spec.params, c.req.param(), 'path')
       const query = validate(spec.query, c.req.query(), 'query')
       const headers = validate(spec.headers, headersFor(spec.headers, c), 'header')

@@ -20,7 +20,8 @@ export const deliverInput = defineRoute(
       'Validates and stores the answers, then runs the run on here until it halts (mode=run, the default) or for at most one node (mode=step); ' +
       'background=true stores them and hands the run to the workers (202). The same answer twice is a no-op; a different one is ALREADY_ANSWERED. ' +
       'Callable with an API key with the answer scope, or with an answer token (Authorization: AnswerToken <token>, or ?token=) for exactly the request it names. ' +
-      "With an API key the response is the run (RunState); with an answer token it is only what GET /answer-link shows (AnswerLink): the token's request after the delivery and the run's status, never the run's input, state, output, other requests or other people's answers.",
+      "With an API key the response is the run (RunState); with an answer token it is only what GET /answer-link shows (AnswerLink): the token's request after the delivery and the run's status, never the run's input, state, output, other requests or other people's answers. " +
+      "Errors answered to a token likewise keep their code and status but name only the token's request: no other requests awaited, no error a node threw.",
     tag: 'runs',
     access: { scope: 'answer', token: 'also' },
     params: runParams,
