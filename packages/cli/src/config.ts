@@ -1,5 +1,5 @@
 import type { AnyWorkflow } from 'holdpoint'
-import type { ApiKey } from '@holdpoint/server'
+import type { ApiKey, CorsOptions } from '@holdpoint/server'
 
 /** What `holdpoint serve` reads from the config; the environment adds to it (see `holdpoint serve --help`). */
 export interface ServerConfig {
@@ -11,6 +11,8 @@ export interface ServerConfig {
   port?: number
   /** Default 127.0.0.1; `--host` wins. */
   host?: string
+  /** Origins whose pages may call the API from a browser (answer pages on another site); none by default. */
+  cors?: CorsOptions
 }
 
 /** What `holdpoint.config.ts` exports by default. */

@@ -75,6 +75,17 @@ describe('holdpoint serve and runs watch', () => {
     expect(lines.at(-1)).toMatch(/run_completed/)
     expect(watch.stdout()).toMatch(/input_received .*by=ops/)
 
+    // The config's server.cors reaches the server: a listed origin's preflight is answered.
+    const preflight = await fetch(`${url}/runs/${started.runId}/input`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://answers.example.com',
+        'access-control-request-method': 'POST',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://answers.example.com')
+
     server.child.kill('SIGTERM')
     expect(await server.exited).toEqual({ code: 0, signal: null })
     expect(server.stdout()).toContain('"msg":"stopped"')

@@ -27,7 +27,9 @@ API keys come from the config (server.keys) and from HOLDPOINT_API_KEYS, written
 as name:scope+scope:key entries separated by commas; scopes are read, answer and
 admin. Answer links need a secret of at least 32 characters: the config's
 server.answerLinkSecret, else HOLDPOINT_ANSWER_LINK_SECRET. It refuses to start
-without a key. Logs JSON lines (pino) on stdout; HOLDPOINT_LOG_LEVEL sets the level.
+without a key. Pages on other origins may call it when the config lists them in
+server.cors (see docs/server.md). Logs JSON lines (pino) on stdout;
+HOLDPOINT_LOG_LEVEL sets the level.
 
 On SIGTERM or SIGINT it stops accepting connections, ends event streams, waits up
 to 10 s for requests in progress, closes the store and exits with 0. A second
@@ -85,6 +87,7 @@ export async function serveCommand(argv: readonly string[], cwd = process.cwd())
       port,
       host: values.host ?? settings.host ?? '127.0.0.1',
       auth: { keys, ...(secret === undefined ? {} : { answerLinkSecret: secret }) },
+      ...(settings.cors === undefined ? {} : { cors: settings.cors }),
       logger,
       closeHoldpoint: true,
     })
@@ -96,7 +99,7 @@ export async function serveCommand(argv: readonly string[], cwd = process.cwd())
     }
   } catch (error) {
     await hp.close()
-    // createApp refuses malformed keys and secrets with a TypeError that names the entry.
+    // createApp refuses malformed keys, secrets and options with a TypeError that names the entry.
     if (error instanceof TypeError) throw new CliError(error.message, { cause: error })
     throw error
   }
