@@ -117,6 +117,65 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     expect(engine.executionState.status).toBe('cancelled')
   })
 
+  it.each(['completion', 'cancel'] as const)(
+    'cancels in the same process while a node completes (the %s lands first)',
+    async (first) => {
+      const workflow = defineWorkflow({
+        id: 'two-steps',
+        version: 1,
+        start: 'first',
+        nodes: {
+          first: () => 'done',
+          second: async ({ signal }) => {
+            await new Promise((resolve) => signal.addEventListener('abort', resolve))
+            return 'unreachable'
+          },
+        },
+        edges: [{ from: 'first', to: 'second' }],
+      })
+      const store = await stores.open(kind)
+      // The first node's completion waits until the cancel's write, built on the same row version,
+      // reaches the store; then one of them lands before the other is sent.
+      let held!: () => void
+      const reachedStore = new Promise<void>((resolve) => (held = resolve))
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let completion: Promise<boolean> | undefined
+      const checkpoint = store.checkpoint.bind(store)
+      store.checkpoint = (cp) => {
+        const type = cp.events[0]?.type
+        if (type === 'node_completed' && completion === undefined) {
+          held()
+          completion = released.then(() => checkpoint(cp))
+          return completion
+        }
+        if (type === 'run_cancelled' && completion !== undefined) {
+          if (first === 'completion') {
+            release()
+            return completion.then(() => checkpoint(cp))
+          }
+          const cancelled = checkpoint(cp)
+          void cancelled.then(release)
+          return cancelled
+        }
+        return checkpoint(cp)
+      }
+      const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+        'two-steps',
+        undefined,
+      )
+      const running = engine.run()
+      await reachedStore
+      const cancelling = engine.cancel('stop')
+      release()
+      const [ran, cancelled] = await Promise.all([running, cancelling])
+
+      expect(cancelled.status).toBe('cancelled')
+      expect(ran.status).toBe('cancelled')
+      expect((await store.loadRun(engine.runId))?.status).toBe('cancelled')
+    },
+  )
+
   it('does nothing to a completed run', async () => {
     const workflow = defineWorkflow({ id: 'quick', version: 1, start: 'a', nodes: { a: () => 1 } })
     const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })

@@ -111,7 +111,10 @@ export class RunWriter {
       }
       return 'written'
     }
-    this.#dropProgress()
+    // Lost to a write of this very engine that landed meanwhile (a cancel beside a node's
+    // checkpoint): the run is where this engine put it, and its progress here stands. The reload
+    // still drops it if yet another writer moved the run since.
+    if (this.run.rowVersion === run.rowVersion) this.#dropProgress()
     await this.reload()
     if (parts.onConflict && (await parts.onConflict())) return 'duplicate'
     if (this.run.status === 'cancelled') return 'cancelled'
