@@ -16,9 +16,9 @@ import { profileWithin } from '../src/profile-windows.js'
 import { pieceName, resumePieces, summarise, traceTable } from '../src/resume-trace.js'
 import { median, percentile } from '../src/stats.js'
 import { timeCalls } from '../src/timed-calls.js'
+import { runBench } from './run-bench.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const resumeTrace = fileURLToPath(new URL('../src/resume-trace.ts', import.meta.url))
 
 /** The fields BENCH_SPEC.md asks for, in its order. */
@@ -44,22 +44,7 @@ const specFields = [
 describe('pnpm bench', () => {
   // Timings are not asserted: the machine is shared, so only shape and counts are stable.
   it('runs every phase once against Postgres and prints one report line per phase', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--conditions=@holdpoint/source', '--import', 'tsx', main, '--store', 'postgres'].concat([
-        '--n',
-        '20',
-        '--c',
-        '4',
-        '--reps',
-        '1',
-      ]),
-      { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
-    )
-    const lines = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    const lines = await runBench(['--store', 'postgres', '--n', '20', '--c', '4', '--reps', '1'])
 
     expect(lines.map((l) => l.phase)).toEqual(['A', 'B', 'S', 'L'])
     for (const line of lines) {
