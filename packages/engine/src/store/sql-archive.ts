@@ -14,13 +14,12 @@ import {
 } from './rows.js'
 import type { Database } from './schema.js'
 import { INSERT_RUNS, NEW_REQUEST_COLUMNS, NEW_RUN_COLUMNS } from './batch-fields.js'
-import { INSERT_SCHEMAS, deleteUnusedSchemas } from './sql-schemas.js'
-import { EVENTS_CHANNEL } from './sql-fragments.js'
+import { INSERT_SCHEMAS } from './sql-schemas.js'
 import { REQUEST_EVENTS } from './request-events.js'
 import { newRunFields } from './sql-create-runs.js'
-import type { PruneFilter, RunRecord, Scheduling } from './store.js'
+import type { RunRecord, Scheduling } from './store.js'
 
-// Whole runs in and out of the store: export, import and retention.
+// Whole runs in and out of the store: export and import. (Retention is in `sql-prune.ts`.)
 
 /** Everything stored about a run, or `undefined` when there is no such run. */
 export async function exportRun(
@@ -113,46 +112,4 @@ function exportedRequest(q: RunRecord['requests'][number]): Record<string, unkno
     answer: q.answer ?? null,
     answered_at: q.answeredAt?.toISOString() ?? null,
   }
-}
-
-/** Deletes up to `limit` runs matching the filter, with all their rows; returns how many. */
-export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const { deleted, schemaIds } = await deleteRuns(trx, filter)
-    // Schemas only the deleted requests named go too: they may hold what the runs asked about.
-    await deleteUnusedSchemas(trx, schemaIds)
-    return deleted
-  })
-}
-
-async function deleteRuns(
-  db: Kysely<Database>,
-  filter: PruneFilter,
-): Promise<{ deleted: number; schemaIds: string[] }> {
-  const { rows } = await sql<{ deleted: number; schema_ids: string[] }>`
-    WITH doomed AS (
-      DELETE FROM holdpoint.runs
-      WHERE id IN (
-        SELECT id FROM holdpoint.runs
-        WHERE status = ANY(${filter.statuses}::text[]) AND updated_at < ${filter.before}
-        ORDER BY created_at LIMIT ${filter.limit}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id
-    ), requests AS (
-      DELETE FROM holdpoint.requests WHERE run_id IN (SELECT id FROM doomed)
-      RETURNING schema_id
-    ), steps AS (
-      DELETE FROM holdpoint.steps WHERE run_id IN (SELECT id FROM doomed)
-    ), history AS (
-      DELETE FROM holdpoint.history WHERE run_id IN (SELECT id FROM doomed)
-    ), followers AS (
-      DELETE FROM holdpoint.followers WHERE run_id IN (SELECT id FROM doomed)
-      RETURNING run_id
-    )
-    SELECT (SELECT count(*)::int FROM doomed) AS deleted,
-      (SELECT coalesce(array_agg(DISTINCT schema_id), '{}') FROM requests
-        WHERE schema_id IS NOT NULL) AS schema_ids,
-      -- Followers of a deleted run hear of it, and find it gone.
-      (SELECT count(pg_notify(${EVENTS_CHANNEL}, run_id::text)) FROM followers) AS told`.execute(db)
-  return { deleted: rows[0]?.deleted ?? 0, schemaIds: rows[0]?.schema_ids ?? [] }
 }

@@ -1,19 +1,26 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely'
-import { SchemaTooNewError, SchemaTooOldError, StoreClosedError } from '../errors.js'
+import {
+  RunNotFoundError,
+  SchemaTooNewError,
+  SchemaTooOldError,
+  StoreClosedError,
+} from '../errors.js'
 import { isStorableText } from '../json.js'
 import { parseMaxBatchSize } from '../option-checks.js'
 import type { RunEvent } from '../history/run-event.js'
 import { migrate, schemaVersion } from './migrate.js'
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js'
-import { isUuid, requestSchemaColumn, toRequest, toStep, wrappedSql, type StepRow } from './rows.js'
+import { isUuid, requestSchemaColumn, toRequest } from './rows.js'
 import type { Database } from './schema.js'
-import { exportRun, importRun, pruneRuns } from './sql-archive.js'
+import { exportRun, importRun } from './sql-archive.js'
 import { checkpointItem, writeCheckpoints, type CheckpointItem } from './sql-checkpoints.js'
 import { createRuns, newRunItem } from './sql-create-runs.js'
 import { EVENTS_CHANNEL, WAKE_CHANNEL, type Listen } from './sql-fragments.js'
 import { follow, listEvents } from './sql-history.js'
 import { loadRuns, runIdItem, runVersions } from './sql-load-runs.js'
 import { listRuns } from './sql-list-runs.js'
+import { pruneRuns } from './sql-prune.js'
+import { saveStep } from './sql-steps.js'
 import type { BatchItem, ExecuteStatement } from './statement.js'
 import { StatementBatcher } from './statement-batcher.js'
 import { failedOnAValue } from './guarded-dialect.js'
@@ -223,25 +230,8 @@ export class SqlStore implements Store {
   }
 
   async saveStep(runId: string, step: StoredStep): Promise<StoredStep> {
-    const stored = sql<StepRow>`
-      SELECT node, visit, key, seq, ${sql.raw(wrappedSql('result'))} AS result FROM holdpoint.steps
-       WHERE run_id = ${runId} AND node = ${step.nodeId} AND visit = ${step.visit} AND key = ${step.key}`
-    const { rows } = await sql<StepRow>`
-      WITH inserted AS (
-        INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
-        VALUES (${runId}, ${step.nodeId}, ${step.visit}, ${step.key}, ${step.seq},
-          ${step.result === undefined ? null : JSON.stringify(step.result)}::json)
-        ON CONFLICT DO NOTHING
-        RETURNING node, visit, key, seq, ${sql.raw(wrappedSql('result'))} AS result
-      )
-      SELECT * FROM inserted UNION ALL (${stored}) LIMIT 1`.execute(this.#db)
-    if (rows[0]) return toStep(rows[0])
-    // The insert waited for another process storing the same step; its row committed after this
-    // statement's snapshot was taken, so only a statement of its own sees it.
-    const { rows: winner } = await stored.execute(this.#db)
-    if (!winner[0])
-      throw new Error(`Step "${step.key}" of run ${runId} was neither stored nor found.`)
-    return toStep(winner[0])
+    if (!isUuid(runId)) throw new RunNotFoundError(runId)
+    return saveStep(this.#db, runId, step)
   }
 
   listRuns(filter: RunFilter): Promise<RunSummary[]> {

@@ -234,7 +234,10 @@ export interface Store {
   checkpoint(checkpoint: Checkpoint): Promise<boolean>
   /** Every request with one of these ids that is no longer open, newest first. */
   findClosedRequests(runId: string, requestIds: readonly string[]): Promise<StoredRequest[]>
-  /** Stores a step result unless one exists; returns the stored one. */
+  /**
+   * Stores a step result unless one exists; returns the stored one. Throws `RUN_NOT_FOUND`, and
+   * stores nothing, when the run does not exist (any more): a step outlives no run.
+   */
   saveStep(runId: string, step: StoredStep): Promise<StoredStep>
   listRuns(filter: RunFilter): Promise<RunSummary[]>
   /** The run's history after sequence `after`, in order, with request details joined in. */
