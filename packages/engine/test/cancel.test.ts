@@ -176,6 +176,96 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     },
   )
 
+  it('keeps its progress when a reload reads the run just before its next checkpoint lands', async () => {
+    let secondRuns = 0
+    const workflow = defineWorkflow({
+      id: 'three-steps',
+      version: 1,
+      start: 'first',
+      nodes: {
+        first: () => 'a',
+        second: () => {
+          secondRuns++
+          return 'b'
+        },
+        third: async ({ signal }) => {
+          await new Promise((resolve) => signal.addEventListener('abort', resolve))
+          return 'unreachable'
+        },
+      },
+      edges: [
+        { from: 'first', to: 'second' },
+        { from: 'second', to: 'third' },
+      ],
+    })
+    const store = await stores.open(kind)
+    // The cancel loses to `first`'s completion and reloads the run; that read is taken before
+    // `second`'s completion commits, and answered after it.
+    const gate = <T = void>() => {
+      let open!: (value: T) => void
+      const opened = new Promise<T>((resolve) => (open = resolve))
+      return { open, opened }
+    }
+    const firstHeld = gate()
+    const firstReleased = gate()
+    const readTaken = gate()
+    const secondLanded = gate()
+    let firstCompletion: Promise<boolean> | undefined
+    let cancelLost = false
+    const checkpoint = store.checkpoint.bind(store)
+    store.checkpoint = (cp) => {
+      const [event] = cp.events
+      const node = event?.type === 'node_completed' ? event.data.node : undefined
+      if (node === 'first' && firstCompletion === undefined) {
+        firstHeld.open()
+        firstCompletion = firstReleased.opened.then(() => checkpoint(cp))
+        return firstCompletion
+      }
+      if (event?.type === 'run_cancelled' && firstCompletion !== undefined && !cancelLost) {
+        firstReleased.open()
+        return firstCompletion
+          .then(() => checkpoint(cp))
+          .then((written) => {
+            cancelLost = !written
+            return written
+          })
+      }
+      if (node === 'second') {
+        return readTaken.opened
+          .then(() => checkpoint(cp))
+          .then((written) => {
+            setTimeout(() => secondLanded.open(), 5)
+            return written
+          })
+      }
+      return checkpoint(cp)
+    }
+    const loadRun = store.loadRun.bind(store)
+    let delayed = false
+    store.loadRun = async (id) => {
+      if (!cancelLost || delayed) return loadRun(id)
+      delayed = true
+      const run = await loadRun(id)
+      readTaken.open()
+      await secondLanded.opened
+      return run
+    }
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'three-steps',
+      undefined,
+    )
+    const running = engine.run()
+    await firstHeld.opened
+    const cancelling = engine.cancel('stop')
+    const [ran, cancelled] = await Promise.all([running, cancelling])
+
+    expect(cancelLost).toBe(true)
+    expect(cancelled.status).toBe('cancelled')
+    expect(ran.status).toBe('cancelled')
+    expect(secondRuns).toBe(1)
+    expect((await loadRun(engine.runId))?.status).toBe('cancelled')
+  })
+
   it('does nothing to a completed run', async () => {
     const workflow = defineWorkflow({ id: 'quick', version: 1, start: 'a', nodes: { a: () => 1 } })
     const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })

@@ -113,4 +113,28 @@ describe.each(storeKinds)('a hand-built setup() machine (%s)', (kind) => {
     const stored = await store.loadRun(engine.runId)
     expect(stored?.position.context).toEqual({ rounds: 1 })
   })
+
+  it("fails the run when the machine's own output is not JSON", async () => {
+    const machine = setup({
+      actors: { only: node(async () => 'done') },
+    }).createMachine({
+      id: 'badOutput',
+      initial: 'working',
+      output: () => ({ at: new Map() }),
+      states: {
+        working: { invoke: { id: 'only', src: 'only', onDone: 'done' } },
+        done: { type: 'final' },
+      },
+    })
+    const workflow = defineWorkflow({ id: 'badOutput', version: 1, machine })
+    const store = await stores.open(kind)
+    const engine = await createHoldpoint({ workflows: [workflow], store }).start(
+      'badOutput',
+      undefined,
+    )
+    const state = await engine.run()
+    expect(state.status).toBe('failed')
+    expect(state.error).toMatchObject({ code: 'NOT_SERIALIZABLE' })
+    expect((await store.loadRun(engine.runId))?.status).toBe('failed')
+  })
 })

@@ -47,6 +47,7 @@ export async function completeNode(
   let state: JsonObject
   let outputs: JsonObject
   let nodeOutput: JsonValue | undefined
+  let runOutput: JsonValue | undefined
   try {
     const { limits } = ctx.host
     nodeOutput =
@@ -62,6 +63,11 @@ export async function completeNode(
       state,
       output: outputs,
     })
+    // A hand-built machine's own `output` may hold what JSON cannot: the run fails with it.
+    if (next.next.kind === 'done') {
+      runOutput =
+        next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
+    }
   } catch (error) {
     await failFinally(ctx, live, error)
     return
@@ -94,8 +100,6 @@ export async function completeNode(
     scheduling = ctx.writer.holding()
     events.push(nodeStarted(nodeId, visit, next.position))
   } else {
-    const result =
-      next.next.output === undefined ? nodeOutput : toJson(next.next.output, 'The run output')
     fields = {
       status: 'completed',
       nodeId: null,
@@ -103,7 +107,7 @@ export async function completeNode(
       state,
       // Outputs are kept for the nodes that read them (`ctx.output`); none runs after the end.
       outputs: {},
-      output: result,
+      output: runOutput,
       error: null,
     }
     scheduling = { lease: null, wake: null }

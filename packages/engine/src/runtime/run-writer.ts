@@ -154,6 +154,9 @@ export class RunWriter {
   async reload(): Promise<void> {
     const run = await this.#host.store.loadRun(this.run.id)
     if (!run) throw new ConcurrentModificationError(this.run.id)
+    // Read before a write of this engine committed, and answered after it: the engine holds the
+    // newer row already (row versions only grow).
+    if (run.rowVersion < this.run.rowVersion) return
     if (run.rowVersion !== this.run.rowVersion) this.#dropProgress()
     this.run = run
   }
