@@ -69,6 +69,15 @@ describe('pnpm bench', () => {
     expect(l).toMatchObject({ C: 1, review_pre_pause_execs: 20 })
     expect(l?.start_p50_ms).toEqual(expect.any(Number))
   }, 180_000)
+
+  it('runs on the compiled package, as pnpm bench does', async () => {
+    const lines = await runBench(['--phases', 'L', '--n', '5', '--reps', '1', '--warmup', '5'], {
+      compiled: true,
+    })
+    expect(lines).toEqual([
+      expect.objectContaining({ phase: 'L', N: 5, warmup: 5, correct: true, draft_execs: 5 }),
+    ])
+  }, 120_000)
 })
 
 describe('stats', () => {

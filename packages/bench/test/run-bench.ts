@@ -5,12 +5,29 @@ import { inject } from 'vitest'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'))
 
-/** Runs `pnpm bench` from the sources against the test server; returns its report lines. */
-export async function runBench(args: readonly string[]): Promise<Array<Record<string, unknown>>> {
+/**
+ * Runs the benchmark against the test server and returns its report lines: on the engine's
+ * sources, or with `compiled` on its compiled package, as `pnpm bench` does (built first).
+ */
+export async function runBench(
+  args: readonly string[],
+  { compiled = false } = {},
+): Promise<Array<Record<string, unknown>>> {
+  if (compiled) {
+    await promisify(execFile)(
+      process.execPath,
+      [tsc, '-p', 'packages/engine/tsconfig.build.json'],
+      {
+        cwd: root,
+      },
+    )
+  }
+  const conditions = compiled ? [] : ['--conditions=@holdpoint/source']
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--conditions=@holdpoint/source', '--import', 'tsx', main, ...args],
+    [...conditions, '--import', 'tsx', main, ...args],
     { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
   )
   return stdout
