@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { phaseList, wholeNumber } from './arg-values.js'
 
 /** The benchmark's phases, in the order they run. */
 export const PHASES = ['A', 'B', 'S', 'L'] as const
@@ -67,10 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   })
   const store = values.store as StoreKind
   if (!STORES.includes(store)) throw usageError(`--store must be one of ${STORES.join(', ')}`)
-  const phases = values.phases.split(',').map((p) => p.trim().toUpperCase())
-  for (const phase of phases) {
-    if (!PHASES.includes(phase as Phase)) throw usageError(`unknown phase "${phase}"`)
-  }
+  const phases = phaseList(values.phases, PHASES, usageError)
   if (phases.includes('B') && !phases.includes('A')) {
     // B resumes the runs A paused; without A there is nothing to resume.
     throw usageError('phase B needs phase A')
@@ -80,33 +78,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   return {
     store,
-    n: positive(values.n, '--n'),
-    c: positive(values.c, '--c'),
-    reps: positive(values.reps, '--reps'),
-    phases: PHASES.filter((p) => phases.includes(p)),
-    pool: values.pool === undefined ? undefined : positive(values.pool, '--pool'),
+    n: wholeNumber(values.n, '--n', 1, usageError),
+    c: wholeNumber(values.c, '--c', 1, usageError),
+    reps: wholeNumber(values.reps, '--reps', 1, usageError),
+    phases,
+    pool: values.pool === undefined ? undefined : wholeNumber(values.pool, '--pool', 1, usageError),
     cpuProfDir: values['cpu-prof-dir'],
     history: values.history === 'on',
-    warmup: nonNegative(values.warmup, '--warmup'),
+    warmup: wholeNumber(values.warmup, '--warmup', 0, usageError),
   }
-}
-
-function positive(text: string, name: string): number {
-  return atLeast(text, name, 1)
-}
-
-function nonNegative(text: string, name: string): number {
-  return atLeast(text, name, 0)
-}
-
-function atLeast(text: string, name: string, min: 0 | 1): number {
-  const value = Number(text)
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw usageError(
-      `${name} must be ${min === 1 ? 'a positive integer' : 'a whole number, 0 or more'}`,
-    )
-  }
-  return value
 }
 
 function usageError(message: string): Error {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { phaseList, wholeNumber } from './arg-values.js'
 
 /** The ceiling's phases, in the order they run: A and B at each client count, then L at C=1. */
 export const CEILING_PHASES = ['A', 'B', 'L'] as const
@@ -26,6 +27,8 @@ export class CeilingUsageError extends Error {
   }
 }
 
+const fail = (problem: string): Error => new CeilingUsageError(problem)
+
 /** Parses the command line; throws a `CeilingUsageError` on bad input. */
 export function parseCeilingArgs(argv: readonly string[]): CeilingOptions {
   let values: { clients: string; seconds: string; phases: string }
@@ -48,16 +51,8 @@ export function parseCeilingArgs(argv: readonly string[]): CeilingOptions {
   if (clients.some((c) => !Number.isSafeInteger(c) || c < 1)) {
     throw new CeilingUsageError('--clients must be positive integers separated by commas')
   }
-  const seconds = Number(values.seconds)
   // pgbench's -T takes whole seconds.
-  if (!Number.isSafeInteger(seconds) || seconds < 1) {
-    throw new CeilingUsageError('--seconds must be a positive integer')
-  }
-  const phases = values.phases.split(',').map((p) => p.trim().toUpperCase())
-  for (const phase of phases) {
-    if (!CEILING_PHASES.includes(phase as CeilingPhase)) {
-      throw new CeilingUsageError(`unknown phase "${phase}"`)
-    }
-  }
-  return { clients, seconds, phases: CEILING_PHASES.filter((p) => phases.includes(p)) }
+  const seconds = wholeNumber(values.seconds, '--seconds', 1, fail)
+  const phases = phaseList(values.phases, CEILING_PHASES, fail)
+  return { clients, seconds, phases }
 }

@@ -1,7 +1,7 @@
 /**
  * The approval benchmark (BENCH_SPEC.md): `pnpm bench [--store postgres|pglite] [--n 500]
- * [--c 32] [--reps 3] [--phases A,B,S,L] [--history on|off] [--warmup 0]`. Prints one JSON line per phase on
- * stdout, each figure the median over the repetitions; progress goes to stderr.
+ * [--c 32] [--reps 3] [--phases A,B,S,L] [--history on|off] [--warmup 0]`. Prints one JSON line
+ * per phase on stdout, each figure the median over the repetitions; progress goes to stderr.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'

@@ -18,7 +18,6 @@
  * slows every piece down; compare the pieces' shares, not their times, with a run without it.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import { Session } from 'node:inspector/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -26,7 +25,7 @@ import type { QueryConfig, QueryResult } from 'pg'
 import pg from 'pg'
 import { ANSWER, APPROVE, createBenchHoldpoint, topicOf } from './approval-workflow.js'
 import { createTarget, migrateTarget } from './database.js'
-import type { CpuProfile } from './profile-summary.js'
+import { startCpuProfiler, type CpuProfiler } from './cpu-profiler.js'
 import { profileWithin, type TimeWindow } from './profile-windows.js'
 import { percentile } from './stats.js'
 
@@ -42,15 +41,14 @@ export interface PoolCall {
  * another resume and are left out.
  */
 export function resumePieces(start: number, end: number, calls: readonly PoolCall[]): number[] {
+  const bounds = pieceBounds(start, end, calls)
+  return bounds.slice(1).map((bound, k) => bound - (bounds[k] as number))
+}
+
+/** Where a resume's pieces begin and end: `start`, each call's sending and return, `end`. */
+function pieceBounds(start: number, end: number, calls: readonly PoolCall[]): number[] {
   const inside = calls.filter((c) => c.sent >= start && c.returned <= end)
-  const pieces: number[] = []
-  let at = start
-  for (const call of inside) {
-    pieces.push(call.sent - at, call.returned - call.sent)
-    at = call.returned
-  }
-  pieces.push(end - at)
-  return pieces
+  return [start, ...inside.flatMap((c) => [c.sent, c.returned]), end]
 }
 
 /** The name of piece `i` of a resume with `statements` round trips. */
@@ -113,10 +111,10 @@ function addWindows(
   calls: readonly PoolCall[],
   clockUs: (ms: number) => number,
 ): void {
-  const inside = calls.filter((c) => c.sent >= start && c.returned <= end)
-  const bounds = [start, ...inside.flatMap((c) => [c.sent, c.returned]), end]
+  const bounds = pieceBounds(start, end, calls)
+  const statements = (bounds.length - 2) / 2
   for (let k = 0; k + 1 < bounds.length; k++) {
-    const name = pieceName(k, inside.length)
+    const name = pieceName(k, statements)
     const list = windows.get(name) ?? []
     list.push({ start: clockUs(bounds[k] as number), end: clockUs(bounds[k + 1] as number) })
     windows.set(name, list)
@@ -127,24 +125,10 @@ function addWindows(
  * A CPU profiler sampling every 50 µs, and the conversion from `performance.now()` to its clock
  * (both count from one monotonic clock, in other units and from other origins).
  */
-async function startProfiler(): Promise<{
-  clockUs: (ms: number) => number
-  stop: () => Promise<CpuProfile>
-}> {
-  const session = new Session()
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.setSamplingInterval', { interval: 50 })
-  await session.post('Profiler.start')
+async function startProfiler(): Promise<CpuProfiler & { clockUs: (ms: number) => number }> {
+  const profiler = await startCpuProfiler(50)
   const offsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000
-  return {
-    clockUs: (ms) => ms * 1000 + offsetUs,
-    async stop() {
-      const { profile } = await session.post('Profiler.stop')
-      session.disconnect()
-      return profile as CpuProfile
-    },
-  }
+  return { ...profiler, clockUs: (ms) => ms * 1000 + offsetUs }
 }
 
 async function main(): Promise<void> {

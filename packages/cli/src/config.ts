@@ -11,7 +11,10 @@ export interface ServerConfig {
   port?: number
   /** Default 127.0.0.1; `--host` wins. */
   host?: string
-  /** Origins whose pages may call the API from a browser (answer pages on another site); none by default. */
+  /**
+   * Origins whose pages may call the API from a browser (answer pages on another site); none by
+   * default.
+   */
   cors?: CorsOptions
 }
 

@@ -3,6 +3,13 @@ import { createHoldpoint, defineWorkflow, HoldpointError } from '../src/index.js
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
 
+/** A promise opened from outside: `opened` resolves once `open()` is called. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { open, opened }
+}
+
 describe.each(storeKinds)('cancel (%s)', (kind) => {
   const stores = useStores()
 
@@ -136,26 +143,24 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
       const store = await stores.open(kind)
       // The first node's completion waits until the cancel's write, built on the same row version,
       // reaches the store; then one of them lands before the other is sent.
-      let held!: () => void
-      const reachedStore = new Promise<void>((resolve) => (held = resolve))
-      let release!: () => void
-      const released = new Promise<void>((resolve) => (release = resolve))
+      const reachedStore = gate()
+      const released = gate()
       let completion: Promise<boolean> | undefined
       const checkpoint = store.checkpoint.bind(store)
       store.checkpoint = (cp) => {
         const type = cp.events[0]?.type
         if (type === 'node_completed' && completion === undefined) {
-          held()
-          completion = released.then(() => checkpoint(cp))
+          reachedStore.open()
+          completion = released.opened.then(() => checkpoint(cp))
           return completion
         }
         if (type === 'run_cancelled' && completion !== undefined) {
           if (first === 'completion') {
-            release()
+            released.open()
             return completion.then(() => checkpoint(cp))
           }
           const cancelled = checkpoint(cp)
-          void cancelled.then(release)
+          void cancelled.then(() => released.open())
           return cancelled
         }
         return checkpoint(cp)
@@ -165,9 +170,9 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
         undefined,
       )
       const running = engine.run()
-      await reachedStore
+      await reachedStore.opened
       const cancelling = engine.cancel('stop')
-      release()
+      released.open()
       const [ran, cancelled] = await Promise.all([running, cancelling])
 
       expect(cancelled.status).toBe('cancelled')
@@ -201,11 +206,6 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     const store = await stores.open(kind)
     // The cancel loses to `first`'s completion and reloads the run; that read is taken before
     // `second`'s completion commits, and answered after it.
-    const gate = <T = void>() => {
-      let open!: (value: T) => void
-      const opened = new Promise<T>((resolve) => (open = resolve))
-      return { open, opened }
-    }
     const firstHeld = gate()
     const firstReleased = gate()
     const readTaken = gate()

@@ -29,8 +29,9 @@ export interface AuthOptions {
  * (`OPTIONS` with `Access-Control-Request-Method`) from the listed origins are answered 204, and
  * every response to them, errors and event streams included, carries
  * `Access-Control-Allow-Origin`. Requests from other origins are answered as without this option,
- * with no CORS headers (only `Vary: Origin`, which every response then carries). Checked when the app is made: a malformed value throws an
- * `InvalidOptionError` (a `TypeError`) that says what to pass.
+ * with no CORS headers (only `Vary: Origin`, which every response then carries). Checked when the
+ * app is made: a malformed value throws an `InvalidOptionError` (a `TypeError`) that says what to
+ * pass.
  *
  * @example
  * ```ts
