@@ -208,4 +208,43 @@ describe('migrations', () => {
     expect(row?.output).toBe('{"status":"approved","draft":"Draft for t","note":"ok"}')
     expect(row?.answer).toBe('{"approved":true,"note":"ok"}')
   })
+
+  it('moves unexpired follow marks into their runs at migration 7, and keeps followers for older code', async () => {
+    const { url } = await emptyDatabase()
+    const [followed, expired, never] = [3, 4, 5].map(
+      (n) => `0190f0a0-0000-7000-8000-00000000000${n}`,
+    )
+    const run = (id: string | undefined) =>
+      `INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+         outputs, input, event_seq, created_at, updated_at)
+       VALUES ('${id}', 'approval', 1, 'waiting_for_input', 'review', 1,
+         '{"value":"review","visits":{"draft":1,"review":1}}', '{}', '{}', '{"topic":"t"}', 4,
+         now(), now())`
+    const setup = [
+      ...schemaAt(6),
+      run(followed),
+      run(expired),
+      run(never),
+      `INSERT INTO holdpoint.followers (run_id, until) VALUES
+         ('${followed}', now() + interval '1 minute'), ('${expired}', now() - interval '1 second')`,
+    ]
+    for (const statement of setup) await query(url, statement)
+    const store = postgresStore({ connectionString: url })
+    await store.ready()
+    await store.close()
+    const rows = await query<{ id: string; marked: boolean | null }>(
+      url,
+      `SELECT id, followed_until > now() AS marked FROM holdpoint.runs ORDER BY id`,
+    )
+    expect(rows).toEqual([
+      { id: followed, marked: true },
+      { id: expired, marked: null },
+      { id: never, marked: null },
+    ])
+    const [left] = await query<{ count: number }>(
+      url,
+      'SELECT count(*)::int AS count FROM holdpoint.followers',
+    )
+    expect(left?.count).toBe(2)
+  })
 })

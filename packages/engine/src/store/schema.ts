@@ -29,6 +29,8 @@ export interface Database {
     lease_until: Date | null
     wake_at: Date | null
     write_token: string | null
+    /** Until when someone follows the run's events live (see `follow`). */
+    followed_until: Date | null
   }
   'holdpoint.requests': {
     run_id: string
@@ -64,9 +66,5 @@ export interface Database {
     at: Date
     /** `[type, data]` pairs, stored as `json` text. */
     events: Json<Array<[string, JsonObject]>>
-  }
-  'holdpoint.followers': {
-    run_id: string
-    until: Date
   }
 }

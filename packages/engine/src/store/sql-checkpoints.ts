@@ -87,7 +87,7 @@ function checkpointText(parts: CheckpointParts, rows: string): string {
   WHERE r.id = ANY(ARRAY(SELECT c.id FROM c)) AND r.id = c.id AND r.row_version = c.expected
     AND (c.require_lease IS NULL OR r.lease_owner IS NULL OR r.lease_owner = c.require_lease
       OR r.lease_until < now())
-  RETURNING r.id, r.event_seq
+  RETURNING r.id, r.event_seq, r.followed_until > now() AS followed
 )`,
   ]
   if (parts.history) ctes.push(APPEND_HISTORY)
@@ -130,8 +130,8 @@ function checkpointText(parts: CheckpointParts, rows: string): string {
   return `WITH ${ctes.join(', ')}
 SELECT run.id,
   CASE WHEN c.notify THEN pg_notify('${WAKE_CHANNEL}', '') END AS woke,
-  (SELECT pg_notify('${EVENTS_CHANNEL}', run.id::text) FROM holdpoint.followers f
-    WHERE c.event_count > 0 AND f.run_id = run.id AND f.until > now()) AS told
+  CASE WHEN run.followed AND c.event_count > 0
+    THEN pg_notify('${EVENTS_CHANNEL}', run.id::text) END AS told
 FROM run JOIN c USING (id)`
 }
 

@@ -84,7 +84,10 @@ function eventData(row: EventRow): RunEventData[keyof RunEventData] {
   return row.data as RunEventData[keyof RunEventData]
 }
 
-/** Marks runs as followed until `ms` from now (a later mark by another follower is kept). */
+/**
+ * Marks runs as followed until `ms` from now (a later mark by another follower is kept). The mark
+ * is a column of the run's row, read by every checkpoint the run's row update returns.
+ */
 export async function follow(
   db: Kysely<Database>,
   runIds: readonly string[],
@@ -92,12 +95,7 @@ export async function follow(
 ): Promise<void> {
   if (runIds.length === 0) return
   await sql`
-    INSERT INTO holdpoint.followers (run_id, until)
-    SELECT r.id, now() + ${ms}::int * interval '1 millisecond'
-    FROM holdpoint.runs r WHERE r.id = ANY(${runIds}::uuid[])
-    ON CONFLICT (run_id) DO UPDATE SET until = GREATEST(holdpoint.followers.until, excluded.until)`.execute(
-    db,
-  )
-  // Marks of runs nobody follows any more are swept by whoever marks next.
-  await sql`DELETE FROM holdpoint.followers WHERE until < now() - interval '1 minute'`.execute(db)
+    UPDATE holdpoint.runs
+       SET followed_until = GREATEST(followed_until, now() + ${ms}::int * interval '1 millisecond')
+     WHERE id = ANY(${runIds}::uuid[])`.execute(db)
 }

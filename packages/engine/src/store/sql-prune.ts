@@ -16,8 +16,7 @@ import type { PruneFilter } from './store.js'
  * then finds the run gone and writes nothing. One that committed before the lock may still have
  * committed after the first statement began, and that statement does not see its rows (READ
  * COMMITTED: a statement sees what committed before it began); the second statement begins after
- * the lock, so it sees them and deletes them. (Follow marks are written without the run, and
- * expire and are deleted on their own.)
+ * the lock, so it sees them and deletes them.
  */
 export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Promise<number> {
   return db.transaction().execute(async (trx) => {
@@ -30,16 +29,24 @@ export async function pruneRuns(db: Kysely<Database>, filter: PruneFilter): Prom
   })
 }
 
-/** Deletes the runs, skipping those a writer holds right now; returns their ids. */
+/**
+ * Deletes the runs, skipping those a writer holds right now; returns their ids. Followers of a
+ * deleted run hear of it at commit, and find it gone.
+ */
 async function deleteRuns(db: Kysely<Database>, filter: PruneFilter): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
-    DELETE FROM holdpoint.runs
-    WHERE id IN (
-      SELECT id FROM holdpoint.runs
-      WHERE status = ANY(${filter.statuses}::text[]) AND updated_at < ${filter.before}
-      ORDER BY created_at LIMIT ${filter.limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING id`.execute(db)
+    WITH gone AS (
+      DELETE FROM holdpoint.runs
+      WHERE id IN (
+        SELECT id FROM holdpoint.runs
+        WHERE status = ANY(${filter.statuses}::text[]) AND updated_at < ${filter.before}
+        ORDER BY created_at LIMIT ${filter.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, followed_until
+    )
+    SELECT id,
+      CASE WHEN followed_until > now() THEN pg_notify(${EVENTS_CHANNEL}, id::text) END AS told
+    FROM gone`.execute(db)
   return rows.map((r) => r.id)
 }
 
@@ -55,13 +62,8 @@ async function deleteRowsOf(db: Kysely<Database>, runIds: readonly string[]): Pr
       DELETE FROM holdpoint.steps WHERE run_id IN (SELECT id FROM doomed)
     ), history AS (
       DELETE FROM holdpoint.history WHERE run_id IN (SELECT id FROM doomed)
-    ), followers AS (
-      DELETE FROM holdpoint.followers WHERE run_id IN (SELECT id FROM doomed)
-      RETURNING run_id
     )
-    SELECT (SELECT coalesce(array_agg(DISTINCT schema_id), '{}') FROM requests
-        WHERE schema_id IS NOT NULL) AS schema_ids,
-      -- Followers of a deleted run hear of it, and find it gone.
-      (SELECT count(pg_notify(${EVENTS_CHANNEL}, run_id::text)) FROM followers) AS told`.execute(db)
+    SELECT coalesce(array_agg(DISTINCT schema_id), '{}') AS schema_ids FROM requests
+    WHERE schema_id IS NOT NULL`.execute(db)
   return rows[0]?.schema_ids ?? []
 }
