@@ -247,4 +247,44 @@ describe('migrations', () => {
     )
     expect(left?.count).toBe(2)
   })
+
+  it('deletes the rows of runs that no longer exist at migration 8, and keeps every other', async () => {
+    const { url } = await emptyDatabase()
+    const [live, gone] = [6, 7].map((n) => `0190f0a0-0000-7000-8000-00000000000${n}`)
+    const [shared, orphaned] = ['1', '2'].map((n) => `00000000-0000-0000-0000-00000000000${n}`)
+    const rowsOf = (id: string | undefined, schemaId: string | undefined) => [
+      `INSERT INTO holdpoint.requests (run_id, node, visit, request_id, seq, spec, schema_id,
+         status, created_at)
+       VALUES ('${id}', 'review', 1, 'approve', 1, '{"inputType":"text"}', '${schemaId}', 'open',
+         now())`,
+      `INSERT INTO holdpoint.steps (run_id, node, visit, key, seq, result)
+       VALUES ('${id}', 'review', 1, 'notify', 1, '{"notified":true}')`,
+      `INSERT INTO holdpoint.history (run_id, last_seq, at, events)
+       VALUES ('${id}', 2, now(), '[["run_started",{"workflow":"approval","version":1}]]')`,
+    ]
+    const setup = [
+      ...schemaAt(7),
+      `INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
+         outputs, input, event_seq, created_at, updated_at)
+       VALUES ('${live}', 'approval', 1, 'waiting_for_input', 'review', 1,
+         '{"value":"review","visits":{"draft":1,"review":1}}', '{}', '{}', '{"topic":"t"}', 2,
+         now(), now())`,
+      `INSERT INTO holdpoint.schemas (id, schema) VALUES ('${shared}', '{"type":"object"}'),
+         ('${orphaned}', '{"type":"string"}')`,
+      ...rowsOf(live, shared),
+      ...rowsOf(gone, orphaned),
+    ]
+    for (const statement of setup) await query(url, statement)
+    const store = postgresStore({ connectionString: url })
+    await store.ready()
+    await store.close()
+    const [left] = await query<Record<string, string[]>>(
+      url,
+      `SELECT (SELECT array_agg(run_id::text) FROM holdpoint.requests) AS requests,
+         (SELECT array_agg(run_id::text) FROM holdpoint.steps) AS steps,
+         (SELECT array_agg(run_id::text) FROM holdpoint.history) AS history,
+         (SELECT array_agg(id::text) FROM holdpoint.schemas) AS schemas`,
+    )
+    expect(left).toEqual({ requests: [live], steps: [live], history: [live], schemas: [shared] })
+  })
 })

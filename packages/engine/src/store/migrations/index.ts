@@ -5,6 +5,7 @@ import * as history from './0004-history.js'
 import * as compactHistory from './0005-compact-history.js'
 import * as smallerRows from './0006-smaller-rows.js'
 import * as followMarks from './0007-follow-marks.js'
+import * as orphanRows from './0008-orphan-rows.js'
 
 /** The schema's migrations, in order. A migration is never edited once released: add the next one. */
 export const migrations: ReadonlyArray<{
@@ -19,6 +20,7 @@ export const migrations: ReadonlyArray<{
   { version: 5, name: 'compact-history', statements: compactHistory.statements },
   { version: 6, name: 'smaller-rows', statements: smallerRows.statements },
   { version: 7, name: 'follow-marks', statements: followMarks.statements },
+  { version: 8, name: 'orphan-rows', statements: orphanRows.statements },
 ]
 
 /** The schema version this code writes. */
