@@ -346,6 +346,29 @@ describe('error mapping', () => {
     expect(lines.join('')).not.toContain(keys.read)
   })
 
+  it('tells API callers that the store is unavailable, and only the log what failed', async () => {
+    const lines: string[] = []
+    const { pino } = await import('pino')
+    const logger = pino({}, { write: (line: string) => void lines.push(line) })
+    const cause = new Error('password authentication failed for user "ops" at 10.9.8.7:5432')
+    const broken = {
+      list: () => Promise.reject(new StoreUnavailableError(cause)),
+    } as unknown as Holdpoint
+    const app = createApp(broken, { auth: { keys: apiKeys }, logger })
+    const response = await app.request('/runs', {
+      headers: { authorization: `Bearer ${keys.read}` },
+    })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+    expect(await response.json()).toEqual({
+      error: {
+        code: 'STORE_UNAVAILABLE',
+        message: 'The server cannot reach its store now: try again shortly.',
+      },
+    })
+    expect(lines.join('')).toContain('10.9.8.7:5432')
+  })
+
   it('reports a healthy store', async () => {
     const hp = createHoldpoint({
       workflows,

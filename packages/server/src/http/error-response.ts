@@ -2,6 +2,7 @@ import { HoldpointError } from 'holdpoint'
 import type { AnswerTokenClaims } from '../auth/answer-token.js'
 import { httpStatusOf } from './error-status.js'
 import { HttpError, type ErrorBody } from './http-error.js'
+import { storeErrorMessage } from './store-error-message.js'
 import { tokenScopedError } from './token-scoped-error.js'
 
 /** What an error becomes on the wire. */
@@ -35,7 +36,8 @@ const detailFields: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Turns any thrown value into a response: `HttpError`s as they are, engine errors by their code
- * (see `httpStatusOf`), anything else as a generic 500 that reveals nothing. For a request
+ * (see `httpStatusOf`), anything else as a generic 500 that reveals nothing. Store errors (503)
+ * keep their code but say nothing of their cause, which the log records. For a request
  * authorized by an answer token (`answerToken`, its claims), an engine error keeps its code,
  * status and headers but tells no more than the token's one request (see `tokenScopedError`).
  *
@@ -63,7 +65,8 @@ export function errorReply(error: unknown, answerToken?: AnswerTokenClaims): Err
       headers['retry-after'] = String(Math.min(Math.max(seconds, 1), 3600))
     }
     const details = detailsOf(error)
-    const full = { code: error.code, message: error.message, ...(details ? { details } : {}) }
+    const message = status === 503 ? storeErrorMessage(error.code) : error.message
+    const full = { code: error.code, message, ...(details ? { details } : {}) }
     return {
       status,
       body: { error: answerToken ? tokenScopedError(full, answerToken) : full },

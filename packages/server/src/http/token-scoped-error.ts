@@ -2,6 +2,7 @@ import type { HoldpointErrorCode } from 'holdpoint'
 import type { AnswerTokenClaims } from '../auth/answer-token.js'
 import { httpStatusOf } from './error-status.js'
 import type { ErrorBody } from './http-error.js'
+import { storeErrorMessage } from './store-error-message.js'
 
 type ErrorFields = ErrorBody['error']
 type Details = Record<string, unknown>
@@ -57,10 +58,6 @@ const views: Readonly<Partial<Record<HoldpointErrorCode, TokenScopedView>>> = {
   },
 }
 
-const storeUnavailable: TokenScopedView = {
-  message: () => 'The server cannot reach its store now: try again shortly.',
-}
-
 const refused: TokenScopedView = {
   message: (request) => `The run cannot take the answer to ${request}.`,
 }
@@ -91,7 +88,7 @@ export function tokenScopedError(full: ErrorFields, claims: AnswerTokenClaims): 
 
 function viewOf(code: string): TokenScopedView {
   if (Object.hasOwn(views, code)) return views[code as HoldpointErrorCode] ?? refused
-  return httpStatusOf(code) === 503 ? storeUnavailable : refused
+  return httpStatusOf(code) === 503 ? { message: () => storeErrorMessage(code) } : refused
 }
 
 function withoutUndefined(details: Details): Details {
