@@ -1,26 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { z } from 'zod'
-import {
-  createHoldpoint,
-  defineWorkflow,
-  HoldpointError,
-  type RunEvent,
-  type Store,
-} from '../src/index.js'
+import { createHoldpoint, HoldpointError, type RunEvent } from '../src/index.js'
 import { storeKinds, useStores } from '../../../test/setup/stores.js'
 import { approval, resetCounts } from './fixtures/approval.js'
-
-/** Counts up to `input.rounds`, one node visit per round: many checkpoints in a row. */
-const counter = defineWorkflow({
-  id: 'counter',
-  version: 1,
-  input: z.object({ rounds: z.number() }),
-  start: 'tick',
-  nodes: {
-    tick: ({ node, input }) => ({ round: node.visit, done: node.visit >= input.rounds }),
-  },
-  edges: [{ from: 'tick', to: 'tick', when: ({ output }) => !output.tick.done }],
-})
+import { counter } from './fixtures/counter.js'
 
 async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
   const all: RunEvent[] = []
@@ -30,22 +12,6 @@ async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
 
 function contiguous(events: RunEvent[]): boolean {
   return events.every((e, i) => e.seq === i + 1)
-}
-
-/**
- * Listens for the store's event notifications and marks `runId` followed; `arrived` resolves when
- * a notification names it.
- */
-async function followOne(store: Store, runId: string) {
-  const heard: (string | undefined)[] = []
-  const stop = await store.listenEvents((id) => heard.push(id))
-  await store.follow([runId], 60_000)
-  const arrived = new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      if (heard.includes(runId)) resolve(clearInterval(timer))
-    }, 5)
-  })
-  return { heard, arrived, stop }
 }
 
 describe.each(storeKinds)('live event streams (%s)', (kind) => {
@@ -162,37 +128,5 @@ describe.each(storeKinds)('live event streams (%s)', (kind) => {
       const error = await collect(hp.events(runId, { follow: true })).catch((e: unknown) => e)
       expect(HoldpointError.is(error, 'RUN_NOT_FOUND')).toBe(true)
     }
-  })
-
-  it('notifies only for followed runs', async () => {
-    const store = await stores.open(kind)
-    const hp = createHoldpoint({ workflows: [counter], store })
-    const quiet = await hp.start('counter', { rounds: 3 })
-    const followed = await hp.start('counter', { rounds: 3 })
-    const { heard, arrived, stop } = await followOne(store, followed.runId)
-    await quiet.step()
-    await followed.step()
-    await arrived
-    expect(heard.filter((id) => id !== undefined)).toEqual([followed.runId])
-    await stop()
-  })
-
-  it('tells the followers of the runs a prune deletes, and no others', async () => {
-    const store = await stores.open(kind)
-    const hp = createHoldpoint({ workflows: [approval], store })
-    const [quiet, followed] = [
-      await hp.start('approval', { topic: 'q' }),
-      await hp.start('approval', { topic: 'f' }),
-    ]
-    await quiet.run()
-    await followed.run()
-    const { heard, arrived, stop } = await followOne(store, followed.runId)
-    // Other tests' waiting runs in this database go too, and some of them may be followed.
-    await hp.prune({ olderThan: new Date(Date.now() + 1000), status: 'waiting_for_input' })
-    expect(await store.loadRun(followed.runId)).toBeUndefined()
-    expect(await store.loadRun(quiet.runId)).toBeUndefined()
-    await arrived
-    expect(heard).not.toContain(quiet.runId)
-    await stop()
   })
 })

@@ -209,7 +209,7 @@ describe('migrations', () => {
     expect(row?.answer).toBe('{"approved":true,"note":"ok"}')
   })
 
-  it('moves unexpired follow marks into their runs at migration 7, and keeps followers for older code', async () => {
+  it('moves unexpired follow marks into their runs at migration 8, and keeps followers for older code', async () => {
     const { url } = await emptyDatabase()
     const [followed, expired, never] = [3, 4, 5].map(
       (n) => `0190f0a0-0000-7000-8000-00000000000${n}`,
@@ -221,7 +221,7 @@ describe('migrations', () => {
          '{"value":"review","visits":{"draft":1,"review":1}}', '{}', '{}', '{"topic":"t"}', 4,
          now(), now())`
     const setup = [
-      ...schemaAt(6),
+      ...schemaAt(7),
       run(followed),
       run(expired),
       run(never),
@@ -248,7 +248,7 @@ describe('migrations', () => {
     expect(left?.count).toBe(2)
   })
 
-  it('deletes the rows of runs that no longer exist at migration 8, and keeps every other', async () => {
+  it('deletes the rows of runs that no longer exist at migration 7, and keeps every other', async () => {
     const { url } = await emptyDatabase()
     const [live, gone] = [6, 7].map((n) => `0190f0a0-0000-7000-8000-00000000000${n}`)
     const [shared, orphaned] = ['1', '2'].map((n) => `00000000-0000-0000-0000-00000000000${n}`)
@@ -263,7 +263,7 @@ describe('migrations', () => {
        VALUES ('${id}', 2, now(), '[["run_started",{"workflow":"approval","version":1}]]')`,
     ]
     const setup = [
-      ...schemaAt(7),
+      ...schemaAt(6),
       `INSERT INTO holdpoint.runs (id, workflow, version, status, node, visit, position, state,
          outputs, input, event_seq, created_at, updated_at)
        VALUES ('${live}', 'approval', 1, 'waiting_for_input', 'review', 1,

@@ -31,7 +31,10 @@ export interface StepRow {
 }
 
 /** A run row as `RUN_SELECT_LIST` reads it. */
-export type RunColumns = Omit<Selectable<Database['holdpoint.runs']>, 'output'> & {
+export type RunColumns = Omit<
+  Selectable<Database['holdpoint.runs']>,
+  'output' | 'followed_until'
+> & {
   output: [JsonValue] | null
 }
 

@@ -87,6 +87,12 @@ function eventData(row: EventRow): RunEventData[keyof RunEventData] {
 /**
  * Marks runs as followed until `ms` from now (a later mark by another follower is kept). The mark
  * is a column of the run's row, read by every checkpoint the run's row update returns.
+ *
+ * One run (a new follower) waits for a write that holds its row, so that its mark is there when
+ * this resolves. Several (a renewal) skip the rows locked right now, in id order: a statement
+ * that waited for one row while holding others could deadlock with a batch of checkpoints, which
+ * locks its runs in another order. A skipped mark keeps most of its time, and the next renewal
+ * comes long before it runs out.
  */
 export async function follow(
   db: Kysely<Database>,
@@ -94,8 +100,15 @@ export async function follow(
   ms: number,
 ): Promise<void> {
   if (runIds.length === 0) return
+  const until = sql`GREATEST(r.followed_until, now() + ${ms}::int * interval '1 millisecond')`
+  if (runIds.length === 1) {
+    await sql`UPDATE holdpoint.runs AS r SET followed_until = ${until}
+      WHERE r.id = ${runIds[0]}::uuid`.execute(db)
+    return
+  }
   await sql`
-    UPDATE holdpoint.runs
-       SET followed_until = GREATEST(followed_until, now() + ${ms}::int * interval '1 millisecond')
-     WHERE id = ANY(${runIds}::uuid[])`.execute(db)
+    UPDATE holdpoint.runs AS r SET followed_until = ${until}
+    FROM (SELECT id FROM holdpoint.runs WHERE id = ANY(${runIds}::uuid[])
+          ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) AS free
+    WHERE r.id = free.id`.execute(db)
 }

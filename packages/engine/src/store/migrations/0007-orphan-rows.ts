@@ -8,7 +8,8 @@
  * result is stored only while its run's row exists (locked until it commits), and a prune deletes
  * a run's rows in a second statement that sees every write committed before it; this cleans up
  * once after the old code. Each table is read whole, once: on a large database, migrate at a
- * quiet moment. Writers are not blocked meanwhile, but a prune waits for it.
+ * quiet moment. Writers are not held up, except prunes and pauses that store a request schema,
+ * from the last statement on.
  */
 export const statements = [
   `DELETE FROM holdpoint.requests q
