@@ -11,7 +11,7 @@
  * Markdown table of medians and the median ratio of the pairs. The worktree is removed at the end.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -56,12 +56,28 @@ function build(dir: string): Promise<string> {
 
 /** Checks `rev` out in a new worktree, installs it and builds its engine; returns its path. */
 async function prepare(rev: string): Promise<string> {
+  const commit = await run('git', ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], root, {
+    capture: true,
+  }).catch(() => '')
+  if (commit.trim() === '') {
+    throw new CompareUsageError(`--against ${rev}: no such commit, branch or tag here`)
+  }
   const dir = await mkdtemp(join(tmpdir(), 'holdpoint-compare-'))
-  await run('git', ['worktree', 'add', '--detach', dir, rev], root)
-  const [command, prefix] = pnpm()
-  await run(command, [...prefix, 'install', '--frozen-lockfile', '--prefer-offline'], dir)
-  await build(dir)
-  return dir
+  try {
+    await run('git', ['worktree', 'add', '--detach', dir, commit.trim()], root)
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  }
+  try {
+    const [command, prefix] = pnpm()
+    await run(command, [...prefix, 'install', '--frozen-lockfile', '--prefer-offline'], dir)
+    await build(dir)
+    return dir
+  } catch (error) {
+    await remove(dir)
+    throw error
+  }
 }
 
 async function remove(dir: string): Promise<void> {
@@ -88,9 +104,9 @@ async function bench(
 
 async function main(): Promise<void> {
   const options = parseCompareArgs(process.argv.slice(2))
-  await build(root)
   const other = await prepare(options.against)
   try {
+    await build(root)
     const dirs: Record<Build, string> = { this: root, against: other }
     const lines: ComparedLine[] = []
     for (let pair = 1; pair <= options.pairs; pair++) {

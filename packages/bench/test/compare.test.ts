@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process'
+import { readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
@@ -59,6 +61,22 @@ describe('pnpm bench:compare', () => {
       expect(() => parseCompareArgs(argv)).toThrow(CompareUsageError)
     }
     expect(() => parseCompareArgs([])).toThrow(/--against is required[\s\S]*Usage/)
+  })
+
+  it('refuses a revision that is not a commit here, and leaves nothing behind', async () => {
+    const temps = async () =>
+      (await readdir(tmpdir())).filter((name) => name.startsWith('holdpoint-compare-'))
+    const before = await temps()
+    const failed = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', compare, '--against', 'no-such-revision-here'],
+      { cwd: root },
+    ).catch((error: unknown) => error as { code: number; stderr: string })
+    expect(failed).toMatchObject({ code: 1 })
+    expect((failed as { stderr: string }).stderr).toContain(
+      '--against no-such-revision-here: no such commit, branch or tag here',
+    )
+    expect(await temps()).toEqual(before)
   })
 
   it('builds both checkouts, runs them in turns, and removes the worktree', async () => {
