@@ -110,10 +110,10 @@ async function main(): Promise<void> {
     const dirs: Record<Build, string> = { this: root, against: other }
     const lines: ComparedLine[] = []
     for (let pair = 1; pair <= options.pairs; pair++) {
-      for (const build of pairOrder(pair)) {
-        for (const line of await bench(dirs[build], options.benchArgs)) {
-          lines.push({ build, pair, line })
-          process.stdout.write(`${JSON.stringify({ build, pair, ...line })}\n`)
+      for (const which of pairOrder(pair)) {
+        for (const line of await bench(dirs[which], options.benchArgs)) {
+          lines.push({ build: which, pair, line })
+          process.stdout.write(`${JSON.stringify({ build: which, pair, ...line })}\n`)
         }
       }
     }
