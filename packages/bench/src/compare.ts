@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { CompareUsageError, parseCompareArgs } from './compare-args.js'
 import { compareTable, pairOrder, type Build, type ComparedLine } from './compare-summary.js'
+import { reportLines } from './report.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '')
 
@@ -96,10 +97,7 @@ async function bench(
     dir,
     { capture: true },
   )
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return reportLines(stdout)
 }
 
 async function main(): Promise<void> {

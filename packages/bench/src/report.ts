@@ -79,6 +79,22 @@ export function reportLine(
 }
 
 /**
+ * The report lines in a benchmark tool's standard output (`pnpm bench`, `bench:ceiling`,
+ * `bench:compare`): every line starting with `{`, parsed.
+ *
+ * @example
+ * ```ts
+ * reportLines('progress\n{"phase":"L"}\n') // [{ phase: 'L' }]
+ * ```
+ */
+export function reportLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
+/**
  * The version of the `holdpoint` package the benchmark runs, read from its package.json (the
  * package does not export it).
  */

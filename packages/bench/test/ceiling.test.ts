@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { describe, expect, inject, it } from 'vitest'
+import { reportLines } from '../src/report.js'
 import { createEmptyDatabase } from '../../../test/setup/database.js'
 import { CeilingUsageError, parseCeilingArgs } from '../src/ceiling-args.js'
 import { prepareCeilingTables } from '../src/ceiling-tables.js'
@@ -110,10 +111,7 @@ describe.skipIf(pgbench === undefined)('phase L of the ceiling', () => {
       ['--conditions=@holdpoint/source', '--import', 'tsx', ceiling, '--phases=L', '--seconds=1'],
       { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
     )
-    const lines = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    const lines = reportLines(stdout)
     expect(lines).toHaveLength(1)
     const [l] = lines
     expect(Object.keys(l ?? {})).toEqual([

@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
 import { CompareUsageError, parseCompareArgs } from '../src/compare-args.js'
 import { compareTable, pairOrder, type ComparedLine } from '../src/compare-summary.js'
+import { reportLines } from '../src/report.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const compare = fileURLToPath(new URL('../src/compare.ts', import.meta.url))
@@ -100,10 +101,7 @@ describe('pnpm bench:compare', () => {
       ],
       { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
     )
-    const reports = stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    const reports = reportLines(stdout)
     expect(reports.map((r) => [r.build, r.pair, r.phase, r.N, r.reps, r.correct])).toEqual([
       ['this', 1, 'L', 20, 1, true],
       ['against', 1, 'L', 20, 1, true],

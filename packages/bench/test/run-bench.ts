@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { inject } from 'vitest'
+import { reportLines } from '../src/report.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -30,8 +31,5 @@ export async function runBench(
     [...conditions, '--import', 'tsx', main, ...args],
     { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
   )
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return reportLines(stdout)
 }
