@@ -8,12 +8,22 @@ export type JsonValue =
 export type JsonObject = { [key: string]: JsonValue }
 
 /**
+ * For an upper bound of the UTF-8 bytes of a JSON text: no UTF-16 code unit takes more than six bytes
+ * (an escape such as `\u001f`; a character outside the BMP is four bytes for two units), no
+ * finite number more than 25 characters.
+ */
+const BYTES_PER_CODE_UNIT = 6
+const MAX_NUMBER_BYTES = 25
+
+/**
  * Checks that `value` is plain JSON and returns it typed as such. `undefined` object members are
  * dropped the way `JSON.stringify` drops them; anything else that JSON would change is refused.
  */
 export function toJson(value: unknown, what: string, maxBytes?: number): JsonValue {
-  const json = check(value, what, [], new Set())
-  if (maxBytes !== undefined) {
+  const size = { bound: 0 }
+  const json = check(value, what, [], new Set(), size)
+  // The bound is enough to let almost every value pass without encoding it only to count bytes.
+  if (maxBytes !== undefined && size.bound > maxBytes) {
     const bytes = Buffer.byteLength(JSON.stringify(json))
     if (bytes > maxBytes) throw new PayloadTooLargeError(what, bytes, maxBytes)
   }
@@ -30,28 +40,46 @@ function pathOf(trail: Trail): string {
   return `$${trail.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('')}`
 }
 
-function check(value: unknown, what: string, trail: Trail, seen: Set<object>): JsonValue {
+/** Running total of the bound on the checked value's JSON size (see `BYTES_PER_CODE_UNIT`). */
+interface SizeBound {
+  bound: number
+}
+
+function check(
+  value: unknown,
+  what: string,
+  trail: Trail,
+  seen: Set<object>,
+  size: SizeBound,
+): JsonValue {
   switch (typeof value) {
     case 'string':
       if (value.includes('\u0000')) throw new NotSerializableError(what, pathOf(trail), nulReason)
       if (loneSurrogate.test(value)) {
         throw new NotSerializableError(what, pathOf(trail), surrogateReason)
       }
+      size.bound += BYTES_PER_CODE_UNIT * value.length + 2
       return value
     case 'boolean':
+      size.bound += 5
       return value
     case 'number':
       if (!Number.isFinite(value)) throw new NotSerializableError(what, pathOf(trail))
+      size.bound += MAX_NUMBER_BYTES
       return value
     case 'object': {
-      if (value === null) return null
+      if (value === null) {
+        size.bound += 4
+        return null
+      }
       if (seen.has(value)) throw new NotSerializableError(what, pathOf(trail))
       seen.add(value)
       try {
         if (Array.isArray(value)) {
+          size.bound += 2 + value.length // brackets and commas
           return value.map((item, i) => {
             trail.push(i)
-            const json = check(item, what, trail, seen)
+            const json = check(item, what, trail, seen, size)
             trail.pop()
             return json
           })
@@ -61,12 +89,15 @@ function check(value: unknown, what: string, trail: Trail, seen: Set<object>): J
           if (value instanceof Date) {
             if (Number.isNaN(value.getTime()))
               throw new NotSerializableError(what, pathOf(trail), 'it is an invalid Date')
-            return value.toISOString()
+            const iso = value.toISOString()
+            size.bound += iso.length + 2
+            return iso
           }
           throw new NotSerializableError(what, pathOf(trail))
         }
         const record = value as Record<string, unknown>
         const out: JsonObject = {}
+        size.bound += 2 // braces
         for (const k of Object.keys(record)) {
           const v = record[k]
           if (v === undefined) continue
@@ -77,8 +108,9 @@ function check(value: unknown, what: string, trail: Trail, seen: Set<object>): J
               k.includes('\u0000') ? nulReason : surrogateReason,
             )
           }
+          size.bound += BYTES_PER_CODE_UNIT * k.length + 4 // quotes, colon, comma
           trail.push(k)
-          const json = check(v, what, trail, seen)
+          const json = check(v, what, trail, seen, size)
           trail.pop()
           // Defined, not assigned: a "__proto__" member stays a member instead of becoming the prototype.
           if (k === '__proto__') {

@@ -100,6 +100,28 @@ describe.each(storeKinds)('cancel (%s)', (kind) => {
     expect(HoldpointError.is(seen, 'RUN_CANCELLED')).toBe(true)
   })
 
+  it('gives a node that first reads its signal after the cancel an aborted one', async () => {
+    let readSignal!: () => AbortSignal
+    const workflow = defineWorkflow({
+      id: 'late-reader',
+      version: 1,
+      start: 'wait',
+      nodes: {
+        wait: async (ctx) => {
+          readSignal = () => ctx.signal
+          return ctx.requestInput({ id: 'go' })
+        },
+      },
+    })
+    const hp = createHoldpoint({ workflows: [workflow], store: await stores.open(kind) })
+    const engine = await hp.start('late-reader', undefined)
+    await engine.run()
+    await engine.cancel('no longer needed')
+    const signal = readSignal()
+    expect(signal.aborted).toBe(true)
+    expect(HoldpointError.is(signal.reason, 'RUN_CANCELLED')).toBe(true)
+  })
+
   it('cancels from another process while a node is running, and the run stays cancelled', async () => {
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))

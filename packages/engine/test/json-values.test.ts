@@ -44,4 +44,26 @@ describe('toJson', () => {
     cyclic.self = { again: cyclic }
     expect(refusal(cyclic)).toContain('$.self.again is not')
   })
+
+  it('measures bytes of JSON exactly at the limit, whatever the shortcut for small values', () => {
+    const tooLarge = (value: unknown, maxBytes: number): boolean => {
+      try {
+        toJson(value, 'The value', maxBytes)
+        return false
+      } catch (error) {
+        expect(HoldpointError.is(error, 'PAYLOAD_TOO_LARGE')).toBe(true)
+        return true
+      }
+    }
+    // {"text":"…"} is 11 bytes around the text; "é" is 2 bytes, a newline 2 once escaped.
+    for (const text of ['a'.repeat(20), 'é'.repeat(10), '\n'.repeat(10), '\u0001'.repeat(3)]) {
+      const bytes = Buffer.byteLength(JSON.stringify({ text }))
+      expect(tooLarge({ text }, bytes)).toBe(false)
+      expect(tooLarge({ text }, bytes - 1)).toBe(true)
+    }
+    const nested = { list: [1.5, -2e-300, true, null, { at: new Date(0) }], n: 12345678901234 }
+    const bytes = Buffer.byteLength(JSON.stringify(nested))
+    expect(tooLarge(nested, bytes)).toBe(false)
+    expect(tooLarge(nested, bytes - 1)).toBe(true)
+  })
 })

@@ -98,9 +98,17 @@ export class MachineDriver {
   /** Calls a node's body (its promise actor logic) with the node context. */
   runBody(nodeId: string, ctx: NodeContext): Promise<unknown> {
     const body = this.#body(nodeId)
-    return Promise.resolve(
-      body({ input: ctx, signal: ctx.signal, self: undefined, system: undefined, emit: () => {} }),
-    )
+    const args = {
+      input: ctx,
+      // Read when the body asks for it: the signal is made on first use (see `NodeExecution`).
+      get signal() {
+        return ctx.signal
+      },
+      self: undefined,
+      system: undefined,
+      emit: () => {},
+    }
+    return Promise.resolve(body(args))
   }
 
   /**

@@ -63,7 +63,10 @@ export class NodeExecution {
   /** Durable sleeps the body waits on, by step key. */
   readonly timers = new Map<string, { wakeAt: Date; resolve: () => void }>()
   readonly #options: NodeExecutionOptions
-  readonly #abort = new AbortController()
+  /** Made when the body first reads `ctx.signal`: most bodies never do, and one costs a little. */
+  #abort: AbortController | undefined
+  /** Why this execution was abandoned, for a signal first read afterwards. */
+  #abortReason: { reason: unknown } | undefined
   readonly #requests = new Map<number, StoredRequest>()
   readonly #steps = new Map<number, StoredStep>()
   /** Every step result of this visit known here: recorded before, or stored by this execution. */
@@ -94,6 +97,7 @@ export class NodeExecution {
     this.knownSteps.push(...options.recorded.steps)
     this.#replayRemaining = this.#requests.size + this.#steps.size
     const replaying = (): boolean => this.#replayRemaining > 0
+    const signal = (): AbortSignal => this.#signal()
     this.ctx = {
       input: options.input,
       state: options.state,
@@ -107,7 +111,9 @@ export class NodeExecution {
       get isReplaying() {
         return replaying()
       },
-      signal: this.#abort.signal,
+      get signal() {
+        return signal()
+      },
     }
   }
 
@@ -167,12 +173,23 @@ export class NodeExecution {
    * are collected, so no user code runs for progress that was merely dropped.
    */
   abandon(reason: unknown, rejectPending = false): void {
-    if (!this.#abort.signal.aborted) this.#abort.abort(reason)
+    if (this.#abortReason === undefined) {
+      this.#abortReason = { reason }
+      this.#abort?.abort(reason)
+    }
     if (rejectPending) for (const id of [...this.pending.keys()]) this.settle(id, { error: reason })
     else this.pending.clear()
     this.timers.clear()
     this.#abandoned = true
     this.#wake?.()
+  }
+
+  #signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController()
+      if (this.#abortReason) this.#abort.abort(this.#abortReason.reason)
+    }
+    return this.#abort.signal
   }
 
   /** Wakes the sleeps that are due at `now`; returns whether any woke. */

@@ -45,6 +45,11 @@ export function splitEvents(write: {
   const { events, newRequests = [], answers = [] } = write
   const split: SplitEvents = { stored: [], requested: new Map(), answered: new Map() }
   if (write.writeHistory === false) return split
+  // Most writes (a node's completion) have no request to hand events to: all go to history.
+  if (newRequests.length === 0 && answers.length === 0) {
+    split.stored = [...events]
+    return split
+  }
   const opened = new Set(newRequests.map(requestKey))
   const answeredNow = new Set(answers.filter((a) => a.status === 'answered').map(requestKey))
   const last = newRequests.at(-1)
