@@ -31,41 +31,47 @@ export function topicOf(i: number): string {
 }
 
 /**
- * The benchmark's workflow, "approval": `draft` writes a draft, `review` pauses for an answer
- * keyed `approve`, `publish` builds the result from the draft and the answer.
+ * The benchmark's workflow, "approval", defined with `define`: this checkout's `defineWorkflow`,
+ * or another build's (`pnpm bench:side-by-side`). `draft` writes a draft, `review` pauses for an
+ * answer keyed `approve`, `publish` builds the result from the draft and the answer.
  */
-export const approvalWorkflow = defineWorkflow({
-  id: 'approval',
-  version: 1,
-  input: z.object({ topic: z.string() }),
-  state: z.object({
-    draft: z.string().default(''),
-    approved: z.boolean().default(false),
-    note: z.string().default(''),
-  }),
-  start: 'draft',
-  nodes: {
-    draft: async ({ input, state }) => {
-      executions.draft++
-      state.draft = `Draft for ${input.topic}`
-    },
-    review: async ({ state, requestInput }) => {
-      executions.reviewPrePause++
-      const answer = await requestInput({ id: APPROVE, schema: answerSchema })
-      state.approved = answer.approved
-      state.note = answer.note
-    },
-    publish: async ({ state }) => ({
-      status: state.approved ? 'approved' : 'rejected',
-      draft: state.draft,
-      note: state.note,
+export function approvalWorkflowWith(define: typeof defineWorkflow) {
+  return define({
+    id: 'approval',
+    version: 1,
+    input: z.object({ topic: z.string() }),
+    state: z.object({
+      draft: z.string().default(''),
+      approved: z.boolean().default(false),
+      note: z.string().default(''),
     }),
-  },
-  edges: [
-    { from: 'draft', to: 'review' },
-    { from: 'review', to: 'publish' },
-  ],
-})
+    start: 'draft',
+    nodes: {
+      draft: async ({ input, state }) => {
+        executions.draft++
+        state.draft = `Draft for ${input.topic}`
+      },
+      review: async ({ state, requestInput }) => {
+        executions.reviewPrePause++
+        const answer = await requestInput({ id: APPROVE, schema: answerSchema })
+        state.approved = answer.approved
+        state.note = answer.note
+      },
+      publish: async ({ state }) => ({
+        status: state.approved ? 'approved' : 'rejected',
+        draft: state.draft,
+        note: state.note,
+      }),
+    },
+    edges: [
+      { from: 'draft', to: 'review' },
+      { from: 'review', to: 'publish' },
+    ],
+  })
+}
+
+/** The benchmark's workflow, defined with this checkout's engine. */
+export const approvalWorkflow = approvalWorkflowWith(defineWorkflow)
 
 /**
  * A Holdpoint with only the benchmark's workflow registered, over `store`, writing run history or

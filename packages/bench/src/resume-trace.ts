@@ -21,19 +21,15 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { QueryConfig, QueryResult } from 'pg'
+import type { QueryConfig } from 'pg'
 import pg from 'pg'
 import { ANSWER, APPROVE, createBenchHoldpoint, topicOf } from './approval-workflow.js'
 import { createTarget, migrateTarget } from './database.js'
 import { startCpuProfiler, type CpuProfiler } from './cpu-profiler.js'
 import { profileWithin, type TimeWindow } from './profile-windows.js'
+import { timePoolCalls, type PoolCall } from './pool-timing.js'
 import { percentile } from './stats.js'
-
-/** One call of the pool: when it was made and when its promise settled (`performance.now()`). */
-export interface PoolCall {
-  sent: number
-  returned: number
-}
+import { runTool } from './tool-main.js'
 
 /**
  * A resume's pieces, in order: engine work before the first call, then each call's round trip
@@ -101,8 +97,6 @@ export function summarise(
   return rows
 }
 
-type Query = (config: QueryConfig) => Promise<QueryResult>
-
 /** Adds a resume's pieces, by name, as windows on the profile's clock. */
 function addWindows(
   windows: Map<string, TimeWindow[]>,
@@ -145,17 +139,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: target.url, max: 2 })
   pool.on('error', () => {}) // the database is dropped at the end, idle clients with it
   const calls: Array<PoolCall & { config: QueryConfig }> = []
-  const query = pool.query.bind(pool) as Query
-  // The store's statements arrive here as `{ name, text, values }`; each one's round trip is timed.
-  pool.query = ((config: QueryConfig) => {
-    const sent = performance.now()
-    const result = query(config)
-    void result.then(
-      () => calls.push({ sent, returned: performance.now(), config }),
-      () => {},
-    )
-    return result
-  }) as typeof pool.query
+  const query = timePoolCalls(pool, (call) => calls.push(call))
   const { postgresStore } = await import('holdpoint/postgres')
   const hp = createBenchHoldpoint(postgresStore({ pool }), true)
   try {
@@ -222,10 +206,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    )
-    process.exitCode = 1
-  })
+  runTool(main, () => false)
 }

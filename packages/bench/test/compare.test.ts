@@ -7,6 +7,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { CompareUsageError, parseCompareArgs } from '../src/compare-args.js'
 import { compareTable, pairOrder, type ComparedLine } from '../src/compare-summary.js'
 import { reportLines } from '../src/report.js'
+import { expectWorktreeRemoved } from './worktree-check.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const compare = fileURLToPath(new URL('../src/compare.ts', import.meta.url))
@@ -81,8 +82,6 @@ describe('pnpm bench:compare', () => {
   })
 
   it('builds both checkouts, runs them in turns, and removes the worktree', async () => {
-    const git = (args: string[]) => promisify(execFile)('git', args, { cwd: root })
-    const before = (await git(['worktree', 'list'])).stdout
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
@@ -107,7 +106,7 @@ describe('pnpm bench:compare', () => {
       ['against', 1, 'L', 20, 1, true],
     ])
     expect(stdout).toMatch(/\| L \| p50_ms \| [\d.]+ \| [\d.]+ \| [\d.]+ \| lower is better \|/)
-    expect((await git(['worktree', 'list'])).stdout).toBe(before)
+    await expectWorktreeRemoved(stdout, 'holdpoint-compare-')
     // An install and two builds besides the two runs: far longer than a test usually takes.
   }, 180_000)
 })
