@@ -2,9 +2,9 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { InvalidArgumentError } from './errors.js'
 import { parseMaxBatchSize } from './option-checks.js'
-import { guard, guardedDialect } from './store/guarded-dialect.js'
+import { guardedDialect } from './store/guarded-dialect.js'
 import type { Database } from './store/schema.js'
-import type { Statement } from './store/statement.js'
+import { pgStatements } from './store/pg-statements.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
 
 /** Options of `postgresStore`: a connection string, or a pool you own. */
@@ -74,16 +74,7 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
       },
       listen: (channel, onNotify) => listenOn(pool, channel, onNotify),
       // Named: each connection parses and plans a statement once, then only binds values.
-      execute: async <R>(statement: Statement, values: readonly string[]) => {
-        const result = await pool
-          .query<R & pg.QueryResultRow>({
-            ...(prepared ? { name: statement.name } : {}),
-            text: statement.text,
-            values: [...values],
-          })
-          .catch(guard)
-        return result.rows
-      },
+      execute: pgStatements(pool, prepared),
     },
     options,
   )

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
 import { createHoldpoint } from '../src/index.js'
@@ -21,6 +22,30 @@ describe('postgresStore', () => {
     )
     expect(rows).toEqual([{ status: 'waiting_for_input' }])
     await pool.end()
+  })
+
+  it('runs a whole approval on a pool made with pg-pool itself, and without prepared statements', async () => {
+    const url = (await stores.database()).url
+    // Not a `pg.Pool` (as with `pg.native` or another copy of `pg`): statements go as configs.
+    const PgPool = createRequire(createRequire(import.meta.url).resolve('pg'))('pg-pool') as new (
+      options: pg.PoolConfig & { Client: typeof pg.Client },
+    ) => pg.Pool
+    const foreign = new PgPool({ connectionString: url, max: 2, Client: pg.Client })
+    expect(foreign).not.toBeInstanceOf(pg.Pool)
+    const pools = [
+      postgresStore({ pool: foreign }),
+      postgresStore({ connectionString: url, preparedStatements: false }),
+    ]
+    for (const [i, store] of pools.entries()) {
+      const hp = createHoldpoint({ workflows: [approval], store })
+      const engine = await hp.start('approval', { topic: `pool ${i}` })
+      await engine.run()
+      const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+      expect(done.status).toBe('completed')
+      expect(done.output).toEqual({ status: 'approved', draft: `Draft for pool ${i}`, note: 'ok' })
+      await hp.close()
+    }
+    await foreign.end()
   })
 
   it('leaves a pool the caller owns with the listeners it had, however many stores used it', async () => {
