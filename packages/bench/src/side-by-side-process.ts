@@ -7,6 +7,7 @@
  * `turnOrder`). Each operation is timed whole and as engine time: the whole less the round
  * trips of its build's pool. It prints one JSON line, its `SideBySideSamples`.
  */
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type * as holdpoint from 'holdpoint'
@@ -48,8 +49,14 @@ function createBuildHoldpoint(engine: Engine, postgres: PostgresEntry, pool: pg.
   })
 }
 
-async function openBuild(engine: Engine, postgres: PostgresEntry, url: string): Promise<Build> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 })
+async function openBuild(
+  engine: Engine,
+  postgres: PostgresEntry,
+  driver: typeof pg,
+  url: string,
+): Promise<Build> {
+  // Each build gets a pool of the `pg` it imports itself, as its users' pools would be.
+  const pool = new driver.Pool({ connectionString: url, max: 2 })
   const roundTrips = { ms: 0 }
   timePoolCalls(pool, (call) => (roundTrips.ms += call.returned - call.sent))
   const hp = createBuildHoldpoint(engine, postgres, pool)
@@ -71,10 +78,16 @@ async function timed<T>(build: Build, samples: Samples, op: () => Promise<T>): P
 async function main(job: SideBySideJob): Promise<SideBySideSamples> {
   const dist = join(job.against, 'packages/engine/dist')
   const builds = {
-    this: await openBuild(await import('holdpoint'), await import('holdpoint/postgres'), job.url),
+    this: await openBuild(
+      await import('holdpoint'),
+      await import('holdpoint/postgres'),
+      pg,
+      job.url,
+    ),
     against: await openBuild(
       (await import(pathToFileURL(join(dist, 'index.js')).href)) as Engine,
       (await import(pathToFileURL(join(dist, 'postgres.js')).href)) as PostgresEntry,
+      createRequire(join(dist, 'postgres.js'))('pg') as typeof pg,
       job.url,
     ),
   }
