@@ -48,6 +48,24 @@ describe('postgresStore', () => {
     await foreign.end()
   })
 
+  it('runs through a wrapper of pool.query that passes its one argument on (tracing, timing)', async () => {
+    const pool = new pg.Pool({ connectionString: (await stores.database()).url, max: 2 })
+    const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<pg.QueryResult>
+    const seen: string[] = []
+    pool.query = ((config: pg.QueryConfig) => {
+      seen.push(config.text)
+      return query(config)
+    }) as typeof pool.query
+    const hp = createHoldpoint({ workflows: [approval], store: postgresStore({ pool }) })
+    const engine = await hp.start('approval', { topic: 'wrapped' })
+    await engine.run()
+    const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+    expect(done.status).toBe('completed')
+    expect(seen.some((text) => text.includes('holdpoint.runs'))).toBe(true)
+    await hp.close()
+    await pool.end()
+  })
+
   it('leaves a pool the caller owns with the listeners it had, however many stores used it', async () => {
     const pool = new pg.Pool({ connectionString: (await stores.database()).url, max: 2 })
     const before = pool.listenerCount('connect')
