@@ -9,7 +9,8 @@ import {
 } from '../errors.js'
 import { toJson, type JsonObject } from '../json.js'
 import type { Store, StoredRequest, StoredStep } from '../store/store.js'
-import { answerOf, isWaitMs, MAX_WAIT_MS, newRequest } from './request-record.js'
+import { answerOf, isWaitMs, MAX_WAIT_MS, newRequest, requestIdOf } from './request-record.js'
+import { LazyAbortSignal } from './lazy-abort-signal.js'
 import type { MachineDriver } from './machine-driver.js'
 import { retryUnavailable } from './store-retry.js'
 
@@ -46,7 +47,6 @@ export interface NodeExecutionOptions {
   maxStepBytes?: number
 }
 
-const maxRequestIdLength = 200
 /** Step keys starting with this are Holdpoint's own (durable sleeps). */
 const RESERVED_STEP_PREFIX = '$'
 
@@ -63,10 +63,7 @@ export class NodeExecution {
   /** Durable sleeps the body waits on, by step key. */
   readonly timers = new Map<string, { wakeAt: Date; resolve: () => void }>()
   readonly #options: NodeExecutionOptions
-  /** Made when the body first reads `ctx.signal`: most bodies never do, and one costs a little. */
-  #abort: AbortController | undefined
-  /** Why this execution was abandoned, for a signal first read afterwards. */
-  #abortReason: { reason: unknown } | undefined
+  readonly #abort = new LazyAbortSignal()
   readonly #requests = new Map<number, StoredRequest>()
   readonly #steps = new Map<number, StoredStep>()
   /** Every step result of this visit known here: recorded before, or stored by this execution. */
@@ -97,7 +94,7 @@ export class NodeExecution {
     this.knownSteps.push(...options.recorded.steps)
     this.#replayRemaining = this.#requests.size + this.#steps.size
     const replaying = (): boolean => this.#replayRemaining > 0
-    const signal = (): AbortSignal => this.#signal()
+    const abort = this.#abort
     this.ctx = {
       input: options.input,
       state: options.state,
@@ -112,7 +109,7 @@ export class NodeExecution {
         return replaying()
       },
       get signal() {
-        return signal()
+        return abort.signal
       },
     }
   }
@@ -173,23 +170,12 @@ export class NodeExecution {
    * are collected, so no user code runs for progress that was merely dropped.
    */
   abandon(reason: unknown, rejectPending = false): void {
-    if (this.#abortReason === undefined) {
-      this.#abortReason = { reason }
-      this.#abort?.abort(reason)
-    }
+    this.#abort.abort(reason)
     if (rejectPending) for (const id of [...this.pending.keys()]) this.settle(id, { error: reason })
     else this.pending.clear()
     this.timers.clear()
     this.#abandoned = true
     this.#wake?.()
-  }
-
-  #signal(): AbortSignal {
-    if (this.#abort === undefined) {
-      this.#abort = new AbortController()
-      if (this.#abortReason) this.#abort.abort(this.#abortReason.reason)
-    }
-    return this.#abort.signal
   }
 
   /** Wakes the sleeps that are due at `now`; returns whether any woke. */
@@ -264,19 +250,7 @@ export class NodeExecution {
 
   #ask(options: RequestInputOptions): unknown {
     const seq = ++this.#requestSeq
-    const requestId = options.id ?? (seq === 1 ? this.nodeId : `${this.nodeId}#${seq}`)
-    if (
-      typeof requestId !== 'string' ||
-      requestId.length === 0 ||
-      requestId.length > maxRequestIdLength
-    ) {
-      this.#failFatally(
-        new InvalidDefinitionError(
-          `Node "${this.nodeId}": a request id must be a non-empty string of at most ${maxRequestIdLength} characters.`,
-        ),
-      )
-    }
-    toJson(requestId, 'A request id') // stored as text: no U+0000, no broken surrogates
+    const requestId = this.#guard(() => requestIdOf(this.nodeId, seq, options.id))
     if (this.#askedIds.has(requestId)) {
       this.#failFatally(
         new InvalidDefinitionError(

@@ -18,6 +18,27 @@ export function isWaitMs(ms: unknown): ms is number {
   return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= MAX_WAIT_MS
 }
 
+const maxRequestIdLength = 200
+
+/**
+ * The id of the `seq`-th request of a node visit: the one given, or the node id for the first
+ * and `node#n` for the n-th. Throws `INVALID_DEFINITION` for an id that cannot be stored.
+ */
+export function requestIdOf(nodeId: string, seq: number, given: unknown): string {
+  const requestId = given ?? (seq === 1 ? nodeId : `${nodeId}#${seq}`)
+  if (
+    typeof requestId !== 'string' ||
+    requestId.length === 0 ||
+    requestId.length > maxRequestIdLength
+  ) {
+    throw new InvalidDefinitionError(
+      `Node "${nodeId}": a request id must be a non-empty string of at most ${maxRequestIdLength} characters.`,
+    )
+  }
+  toJson(requestId, 'A request id') // stored as text: no U+0000, no broken surrogates
+  return requestId
+}
+
 /** A request as first asked: what it asks for, stored once, with its deadline if any. */
 export function newRequest(
   at: { nodeId: string; visit: number; requestId: string; seq: number },
