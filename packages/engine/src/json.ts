@@ -77,19 +77,23 @@ function check(
       try {
         if (Array.isArray(value)) {
           size.bound += 2 + value.length // brackets and commas
-          return value.map((item, i) => {
+          // Every index, holes included: JSON writes a hole as null, so a hole is refused as
+          // `undefined` is (`map` would skip it, and its bytes).
+          const items: JsonValue[] = []
+          for (let i = 0; i < value.length; i++) {
             trail.push(i)
-            const json = check(item, what, trail, seen, size)
+            items.push(check(value[i], what, trail, seen, size))
             trail.pop()
-            return json
-          })
+          }
+          return items
         }
         const proto: unknown = Object.getPrototypeOf(value)
         if (proto !== Object.prototype && proto !== null) {
           if (value instanceof Date) {
-            if (Number.isNaN(value.getTime()))
+            if (Number.isNaN(Date.prototype.getTime.call(value)))
               throw new NotSerializableError(what, pathOf(trail), 'it is an invalid Date')
-            const iso = value.toISOString()
+            // The built-in method: an own or inherited override could return anything.
+            const iso = Date.prototype.toISOString.call(value)
             size.bound += iso.length + 2
             return iso
           }

@@ -35,6 +35,18 @@ describe('toJson', () => {
     expect(Object.getPrototypeOf(json)).toBe(Object.prototype)
   })
 
+  it('refuses an array with holes, which JSON would fill with null', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(refusal([1, , 3])).toContain('$[1] is not')
+    expect(refusal({ big: new Array(1_000_000) })).toContain('$.big[0] is not')
+  })
+
+  it('writes a Date as its ISO text, whatever its own toISOString says', () => {
+    const date = new Date(0)
+    Object.assign(date, { toISOString: () => 'not a date "at all"' })
+    expect(toJson({ at: date }, 'The value', 100)).toEqual({ at: '1970-01-01T00:00:00.000Z' })
+  })
+
   it('refuses a cycle but takes the same object twice side by side', () => {
     const shared = { n: 1 }
     expect(JSON.stringify(toJson({ a: shared, b: shared }, 'The value'))).toBe(
