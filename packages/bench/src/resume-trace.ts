@@ -139,7 +139,8 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: target.url, max: 2 })
   pool.on('error', () => {}) // the database is dropped at the end, idle clients with it
   const calls: Array<PoolCall & { config: QueryConfig }> = []
-  const query = timePoolCalls(pool, (call) => calls.push(call))
+  timePoolCalls(pool, (call) => calls.push(call))
+  const query = (config: QueryConfig) => pool.query(config)
   const { postgresStore } = await import('holdpoint/postgres')
   const hp = createBenchHoldpoint(postgresStore({ pool }), true)
   try {

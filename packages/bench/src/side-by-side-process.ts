@@ -8,17 +8,18 @@
  * trips of its build's pool. It prints one JSON line, its `SideBySideSamples`.
  */
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type * as holdpoint from 'holdpoint'
 import type * as holdpointPostgres from 'holdpoint/postgres'
-import pg from 'pg'
+import type pg from 'pg'
 import { ANSWER, APPROVE, approvalWorkflowWith, topicOf } from './approval-workflow.js'
 import { timePoolCalls } from './pool-timing.js'
 import {
   noSamples,
   turnOrder,
   type Samples,
+  type Side,
   type SideBySideSamples,
 } from './side-by-side-summary.js'
 
@@ -75,29 +76,35 @@ async function timed<T>(build: Build, samples: Samples, op: () => Promise<T>): P
   return result
 }
 
-async function main(job: SideBySideJob): Promise<SideBySideSamples> {
-  const dist = join(job.against, 'packages/engine/dist')
-  const builds = {
-    this: await openBuild(
-      await import('holdpoint'),
-      await import('holdpoint/postgres'),
-      pg,
-      job.url,
-    ),
-    against: await openBuild(
-      (await import(pathToFileURL(join(dist, 'index.js')).href)) as Engine,
-      (await import(pathToFileURL(join(dist, 'postgres.js')).href)) as PostgresEntry,
-      createRequire(join(dist, 'postgres.js'))('pg') as typeof pg,
-      job.url,
-    ),
+/** A build's engine, its Postgres entry and the `pg` it imports, from its compiled `dist`. */
+async function loadBuild(
+  dist: string,
+): Promise<{ engine: Engine; postgres: PostgresEntry; driver: typeof pg }> {
+  return {
+    engine: (await import(pathToFileURL(join(dist, 'index.js')).href)) as Engine,
+    postgres: (await import(pathToFileURL(join(dist, 'postgres.js')).href)) as PostgresEntry,
+    driver: createRequire(join(dist, 'postgres.js'))('pg') as typeof pg,
   }
+}
+
+async function main(job: SideBySideJob): Promise<SideBySideSamples> {
+  const dists: Record<Side, string> = {
+    this: dirname(fileURLToPath(import.meta.resolve('holdpoint'))),
+    against: join(job.against, 'packages/engine/dist'),
+  }
+  const builds: Partial<Record<Side, Build>> = {}
   const samples: SideBySideSamples = { this: noSamples(), against: noSamples() }
   try {
+    for (const which of ['this', 'against'] as const) {
+      const { engine, postgres, driver } = await loadBuild(dists[which])
+      builds[which] = await openBuild(engine, postgres, driver, job.url)
+    }
+    const opened = builds as Record<Side, Build>
     const runIds = { this: [] as string[], against: [] as string[] }
     for (let i = 0; i < job.n; i++) {
       for (const which of turnOrder(i)) {
-        const { hp } = builds[which]
-        const runId = await timed(builds[which], samples[which].start, async () => {
+        const { hp } = opened[which]
+        const runId = await timed(opened[which], samples[which].start, async () => {
           const engine = await hp.start('approval', { topic: topicOf(i) })
           await engine.run()
           return engine.runId
@@ -108,8 +115,8 @@ async function main(job: SideBySideJob): Promise<SideBySideSamples> {
     for (let i = 0; i < job.n; i++) {
       for (const which of turnOrder(i)) {
         const runId = runIds[which][i] as string
-        const state = await timed(builds[which], samples[which].resume, () =>
-          builds[which].hp.deliver(runId, { [APPROVE]: ANSWER }),
+        const state = await timed(opened[which], samples[which].resume, () =>
+          opened[which].hp.deliver(runId, { [APPROVE]: ANSWER }),
         )
         if (state.status !== 'completed') {
           throw new Error(`${which}: run ${runId} is ${state.status} after its answer`)
@@ -117,10 +124,12 @@ async function main(job: SideBySideJob): Promise<SideBySideSamples> {
       }
     }
   } finally {
-    for (const build of Object.values(builds)) {
-      await build.hp.close()
-      await build.pool.end()
-    }
+    // Each closed on its own: one that fails to close leaves the other's connections to close.
+    await Promise.allSettled(
+      Object.values(builds).map(async (build) => {
+        await build.hp.close().finally(() => build.pool.end())
+      }),
+    )
   }
   return samples
 }

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import pg, { type QueryConfig } from 'pg'
 import { describe, expect, inject, it } from 'vitest'
+import { timePoolCalls, type PoolCall } from '../src/pool-timing.js'
 import { SideBySideUsageError, parseSideBySideArgs } from '../src/side-by-side-args.js'
 import {
   noSamples,
@@ -56,6 +58,22 @@ describe('pnpm bench:side-by-side', () => {
       expect(() => parseSideBySideArgs(argv)).toThrow(SideBySideUsageError)
     }
     expect(() => parseSideBySideArgs(['--against', 'x', '--pairs', '2'])).toThrow(/Usage/)
+  })
+
+  it('times pool calls without replacing pool.query, and sees what each one sent', async () => {
+    const pool = new pg.Pool({ connectionString: inject('pgAdminUrl'), max: 1 })
+    const calls: Array<PoolCall & { config: QueryConfig }> = []
+    timePoolCalls(pool, (call) => calls.push(call))
+    // The Postgres store sends query objects only to a pool whose query nobody replaced.
+    expect(pool.query).toBe(pg.Pool.prototype.query)
+    await pool.query({ name: 'timed_select', text: 'SELECT $1::int AS n', values: [7] })
+    await pool.query('SELECT 2 AS n')
+    await pool.end()
+    expect(calls.map((c) => c.config)).toEqual([
+      { name: 'timed_select', text: 'SELECT $1::int AS n', values: [7] },
+      { text: 'SELECT 2 AS n' },
+    ])
+    for (const call of calls) expect(call.returned).toBeGreaterThan(call.sent)
   })
 
   it('times both builds in the same process, and removes the worktree', async () => {

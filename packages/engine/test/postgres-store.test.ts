@@ -3,6 +3,7 @@ import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
 import { createHoldpoint } from '../src/index.js'
 import { postgresStore } from '../src/postgres.js'
+import { callsBackQueryObjects, takesQueryObjects } from '../src/store/pg-statements.js'
 import { useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
 import { proxyCuttingFirst } from './fixtures/dropping-proxy.js'
@@ -32,6 +33,7 @@ describe('postgresStore', () => {
     ) => pg.Pool
     const foreign = new PgPool({ connectionString: url, max: 2, Client: pg.Client })
     expect(foreign).not.toBeInstanceOf(pg.Pool)
+    expect(takesQueryObjects(foreign)).toBe(false)
     const pools = [
       postgresStore({ pool: foreign }),
       postgresStore({ connectionString: url, preparedStatements: false }),
@@ -64,6 +66,46 @@ describe('postgresStore', () => {
     expect(seen.some((text) => text.includes('holdpoint.runs'))).toBe(true)
     await hp.close()
     await pool.end()
+  })
+
+  it('runs through a wrapper of pool.query that checks out a client of its own', async () => {
+    const pool = new pg.Pool({ connectionString: (await stores.database()).url, max: 2 })
+    // As a wrapper that sets a role per query would: its own checkout, the query, the release.
+    pool.query = (async (config: pg.QueryConfig) => {
+      const client = await pool.connect()
+      try {
+        return await client.query(config)
+      } finally {
+        client.release()
+      }
+    }) as typeof pool.query
+    expect(takesQueryObjects(pool)).toBe(false)
+    const hp = createHoldpoint({ workflows: [approval], store: postgresStore({ pool }) })
+    const engine = await hp.start('approval', { topic: 'own checkout' })
+    await engine.run()
+    const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+    expect(done.status).toBe('completed')
+    await hp.close()
+    await pool.end()
+  })
+
+  it('hands query objects only to an unwrapped pool of this pg, with its own client class', () => {
+    const url = 'postgres://nobody@127.0.0.1:1/none'
+    expect(takesQueryObjects(new pg.Pool({ connectionString: url }))).toBe(true)
+    const wrapped = new pg.Pool({ connectionString: url })
+    const query = wrapped.query.bind(wrapped)
+    wrapped.query = ((config: pg.QueryConfig) => query(config)) as typeof wrapped.query
+    expect(takesQueryObjects(wrapped)).toBe(false)
+    class OwnClient extends pg.Client {}
+    expect(takesQueryObjects(new pg.Pool({ connectionString: url, Client: OwnClient }))).toBe(false)
+    // pg before 8.19 drops the callback pg-pool gives a query object: its statements would hang.
+    expect(['8.11.0', '8.18.3', '8.19.0', '8.23.1', '9.0.0'].map(callsBackQueryObjects)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ])
   })
 
   it('leaves a pool the caller owns with the listeners it had, however many stores used it', async () => {
