@@ -7,6 +7,9 @@ import type { Database } from './store/schema.js'
 import { pgStatements } from './store/pg-statements.js'
 import { SqlStore, type SqlStoreOptions } from './store/sql-store.js'
 
+/** Connections of its own pool that the store never closes for being idle. */
+const KEPT_CONNECTIONS = 2
+
 /** Options of `postgresStore`: a connection string, or a pool you own. */
 export type PostgresStoreOptions = SqlStoreOptions & {
   /**
@@ -20,7 +23,10 @@ export type PostgresStoreOptions = SqlStoreOptions & {
     | {
         /** For example `postgres://user@host:5432/db`. */
         connectionString: string
-        /** Most connections this store opens; default 10. */
+        /**
+         * Most connections this store opens; default 10. Up to two of them stay open while idle;
+         * the others close after 10 s without use.
+         */
         maxConnections?: number
       }
     | {
@@ -55,6 +61,9 @@ export function postgresStore(options: PostgresStoreOptions): SqlStore {
       : new pg.Pool({
           connectionString: options.connectionString,
           max: options.maxConnections ?? 10,
+          // Kept open however long nobody answers: a resume after a quiet spell neither connects
+          // nor prepares its statements again, and no statement arms and clears an idle timer.
+          min: Math.min(KEPT_CONNECTIONS, options.maxConnections ?? 10),
         })
   if (owned) pool.on('error', () => {}) // an idle client died; the pool replaces it on next use
   // A client in use whose connection drops emits 'error' as well as failing its query; without a

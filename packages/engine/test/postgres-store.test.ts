@@ -108,6 +108,35 @@ describe('postgresStore', () => {
     ])
   })
 
+  it('keeps its own connections open through a quiet spell longer than the idle timeout', async () => {
+    const database = await stores.database()
+    const hp = createHoldpoint({
+      workflows: [approval],
+      store: postgresStore({ connectionString: database.url }),
+    })
+    const engine = await hp.start('approval', { topic: 'quiet' })
+    await engine.run()
+    const watcher = new pg.Client({ connectionString: database.url })
+    await watcher.connect()
+    // The pool's connections, not the one that listens for wake-ups nor the watcher.
+    const poolBackends = async () =>
+      (
+        await watcher.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()
+             AND query NOT LIKE 'LISTEN %' ORDER BY pid`,
+          [database.name],
+        )
+      ).rows.map((row) => row.pid)
+    const before = await poolBackends()
+    expect(before.length).toBeGreaterThan(0)
+    await new Promise((resolve) => setTimeout(resolve, 10_500)) // pg-pool's idle timeout is 10 s
+    expect(await poolBackends()).toEqual(before)
+    const done = await engine.run({ approve: { approved: true, note: 'after a pause' } })
+    expect(done.status).toBe('completed')
+    await watcher.end()
+    await hp.close()
+  }, 20_000)
+
   it('leaves a pool the caller owns with the listeners it had, however many stores used it', async () => {
     const pool = new pg.Pool({ connectionString: (await stores.database()).url, max: 2 })
     const before = pool.listenerCount('connect')
