@@ -140,7 +140,6 @@ async function main(): Promise<void> {
   pool.on('error', () => {}) // the database is dropped at the end, idle clients with it
   const calls: Array<PoolCall & { config: QueryConfig }> = []
   timePoolCalls(pool, (call) => calls.push(call))
-  const query = (config: QueryConfig) => pool.query(config)
   const { postgresStore } = await import('holdpoint/postgres')
   const hp = createBenchHoldpoint(postgresStore({ pool }), true)
   try {
@@ -176,7 +175,7 @@ async function main(): Promise<void> {
           typeof v === 'string' ? v.split(traced).join(replayed) : v,
         )
         const sent = performance.now()
-        const { rowCount } = await query({ ...call.config, ...(values ? { values } : {}) })
+        const { rowCount } = await pool.query({ ...call.config, ...(values ? { values } : {}) })
         replay.push(performance.now() - sent)
         if (rowCount !== 1) {
           throw new Error(`Sent again for another run, ${call.config.name} wrote ${rowCount} rows.`)

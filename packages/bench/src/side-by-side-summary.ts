@@ -1,7 +1,8 @@
+import { pairOrder, type Build } from './compare-summary.js'
 import { median, round } from './stats.js'
 
-/** The two builds of a side-by-side comparison. */
-export type Side = 'this' | 'against'
+/** The two builds of a side-by-side comparison, as `bench:compare` names them. */
+export type Side = Build
 
 /** The operations timed: a start run to its pause, and a same-process resume. */
 export const FIGURES = ['start', 'resume'] as const
@@ -22,11 +23,11 @@ export function noSamples(): Record<Figure, Samples> {
 }
 
 /**
- * Which build does the i-th operation first: `this` at 0 and 3, `against` at 1 and 2, and so on
- * in fours, so that each goes first as often, and after the other as often.
+ * Which build does the i-th operation (from 0) first: the order `bench:compare` gives its pairs
+ * (`pairOrder`), so that each goes first as often, and after the other as often.
  */
 export function turnOrder(i: number): [Side, Side] {
-  return i % 4 === 0 || i % 4 === 3 ? ['this', 'against'] : ['against', 'this']
+  return pairOrder(i + 1)
 }
 
 /** One figure of one process: each build's median, and the median of the paired ratios. */

@@ -75,8 +75,12 @@ export async function prepareWorktree(rev: string, prefix: string): Promise<stri
     throw error
   }
   try {
-    const [command, prefix] = pnpm()
-    await runCommand(command, [...prefix, 'install', '--frozen-lockfile', '--prefer-offline'], dir)
+    const [command, pnpmArgs] = pnpm()
+    await runCommand(
+      command,
+      [...pnpmArgs, 'install', '--frozen-lockfile', '--prefer-offline'],
+      dir,
+    )
     await buildEngine(dir)
     return dir
   } catch (error) {
@@ -85,8 +89,13 @@ export async function prepareWorktree(rev: string, prefix: string): Promise<stri
   }
 }
 
-/** Removes a worktree made by `prepareWorktree`. */
+/**
+ * Removes a worktree made by `prepareWorktree`. Should git refuse (another git command holding
+ * its lock, say), the directory is deleted all the same, and the prune forgets it.
+ */
 export async function removeWorktree(dir: string): Promise<void> {
-  await runCommand('git', ['worktree', 'remove', '--force', dir], repoRoot).catch(() => {})
+  await runCommand('git', ['worktree', 'remove', '--force', dir], repoRoot).catch(() =>
+    rm(dir, { recursive: true, force: true }),
+  )
   await runCommand('git', ['worktree', 'prune'], repoRoot).catch(() => {})
 }

@@ -1,12 +1,22 @@
 import { createRequire } from 'node:module'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
-import { createHoldpoint } from '../src/index.js'
-import { postgresStore } from '../src/postgres.js'
+import { createHoldpoint, type ExecutionState } from '../src/index.js'
+import { postgresStore, type SqlStore } from '../src/postgres.js'
 import { callsBackQueryObjects, takesQueryObjects } from '../src/store/pg-statements.js'
 import { useStores } from '../../../test/setup/stores.js'
 import { approval } from './fixtures/approval.js'
 import { proxyCuttingFirst } from './fixtures/dropping-proxy.js'
+
+/** Starts an approval on `store`, answers it, and returns how it ended; the Holdpoint is closed. */
+async function approvalOn(store: SqlStore, topic: string): Promise<ExecutionState> {
+  const hp = createHoldpoint({ workflows: [approval], store })
+  const engine = await hp.start('approval', { topic })
+  await engine.run()
+  const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+  await hp.close()
+  return done
+}
 
 describe('postgresStore', () => {
   const stores = useStores()
@@ -39,13 +49,9 @@ describe('postgresStore', () => {
       postgresStore({ connectionString: url, preparedStatements: false }),
     ]
     for (const [i, store] of pools.entries()) {
-      const hp = createHoldpoint({ workflows: [approval], store })
-      const engine = await hp.start('approval', { topic: `pool ${i}` })
-      await engine.run()
-      const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+      const done = await approvalOn(store, `pool ${i}`)
       expect(done.status).toBe('completed')
       expect(done.output).toEqual({ status: 'approved', draft: `Draft for pool ${i}`, note: 'ok' })
-      await hp.close()
     }
     await foreign.end()
   })
@@ -58,13 +64,9 @@ describe('postgresStore', () => {
       seen.push(config.text)
       return query(config)
     }) as typeof pool.query
-    const hp = createHoldpoint({ workflows: [approval], store: postgresStore({ pool }) })
-    const engine = await hp.start('approval', { topic: 'wrapped' })
-    await engine.run()
-    const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+    const done = await approvalOn(postgresStore({ pool }), 'wrapped')
     expect(done.status).toBe('completed')
     expect(seen.some((text) => text.includes('holdpoint.runs'))).toBe(true)
-    await hp.close()
     await pool.end()
   })
 
@@ -80,12 +82,8 @@ describe('postgresStore', () => {
       }
     }) as typeof pool.query
     expect(takesQueryObjects(pool)).toBe(false)
-    const hp = createHoldpoint({ workflows: [approval], store: postgresStore({ pool }) })
-    const engine = await hp.start('approval', { topic: 'own checkout' })
-    await engine.run()
-    const done = await engine.run({ approve: { approved: true, note: 'ok' } })
+    const done = await approvalOn(postgresStore({ pool }), 'own checkout')
     expect(done.status).toBe('completed')
-    await hp.close()
     await pool.end()
   })
 

@@ -2,7 +2,6 @@ import type { HoldpointErrorCode } from 'holdpoint'
 import type { AnswerTokenClaims } from '../auth/answer-token.js'
 import { httpStatusOf } from './error-status.js'
 import type { ErrorBody } from './http-error.js'
-import { storeErrorMessage } from './store-error-message.js'
 
 type ErrorFields = ErrorBody['error']
 type Details = Record<string, unknown>
@@ -76,7 +75,8 @@ const refused: TokenScopedView = {
  * ```
  */
 export function tokenScopedError(full: ErrorFields, claims: AnswerTokenClaims): ErrorFields {
-  if (aboutOwnAnswer.has(full.code)) return full
+  // A store error (503) reaches here worded by its code alone (`errorReply`): nothing to narrow.
+  if (aboutOwnAnswer.has(full.code) || httpStatusOf(full.code) === 503) return full
   const view = viewOf(full.code)
   const details = view.details?.(claims, full.details ?? {})
   return {
@@ -87,8 +87,7 @@ export function tokenScopedError(full: ErrorFields, claims: AnswerTokenClaims): 
 }
 
 function viewOf(code: string): TokenScopedView {
-  if (Object.hasOwn(views, code)) return views[code as HoldpointErrorCode] ?? refused
-  return httpStatusOf(code) === 503 ? { message: () => storeErrorMessage(code) } : refused
+  return (Object.hasOwn(views, code) ? views[code as HoldpointErrorCode] : undefined) ?? refused
 }
 
 function withoutUndefined(details: Details): Details {
