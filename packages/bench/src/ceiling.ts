@@ -2,8 +2,9 @@
  * The ceiling (BENCH_SPEC.md): the benchmark's writes done by `pgbench`, a C client with no
  * engine. Phase A is one transaction inserting a run row and its request row, phase B one
  * transaction updating both, phase L the three commits of one same-process resume in sequence
- * (the scripts in ../pgbench). Prints one JSON line per phase and client count:
- * `pnpm bench:ceiling [--clients 1,8,32] [--seconds 10] [--phases A,B,L]`.
+ * (the scripts in ../pgbench). Phase L's script is then sent from Node through `pg` as well
+ * (`system: "node-pg"`), the floor for a Node engine. Prints one JSON line per phase, client
+ * count and client: `pnpm bench:ceiling [--clients 1,8,32] [--seconds 10] [--phases A,B,L]`.
  */
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseCeilingArgs, type CeilingPhase } from './ceiling-args.js'
 import { prepareCeilingTables } from './ceiling-tables.js'
 import { createTarget } from './database.js'
+import { runScriptFromNode } from './node-floor.js'
 import {
   findPgbench,
   pgbenchVersion,
@@ -24,7 +26,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`)
 
 /** One line of the ceiling's report for phase A or B. */
 interface CeilingLine extends PgbenchSummary {
-  system: 'pgbench'
+  system: 'pgbench' | 'node-pg'
   version: string
   phase: 'A' | 'B'
   /** The 1-minute load average when the run began: the machine is shared. */
@@ -108,6 +110,23 @@ async function main(): Promise<void> {
         p50_ms: round(percentile(latenciesMs, 50), 3),
         p99_ms: round(percentile(latenciesMs, 99), 3),
         load_1m,
+      })
+      // The same script from Node, on the same database, right after.
+      const nodeLoad = loadNow()
+      const floor = await runScriptFromNode(url, script('L'), seconds)
+      print({
+        system: 'node-pg',
+        version: floor.version,
+        phase: 'L',
+        C: 1,
+        threads: 1,
+        seconds,
+        tps: Math.round(floor.executions / floor.wallSeconds),
+        latency_avg_ms: round((floor.wallSeconds * 1000) / floor.executions, 3),
+        transactions: floor.executions,
+        p50_ms: round(percentile(floor.latenciesMs, 50), 3),
+        p99_ms: round(percentile(floor.latenciesMs, 99), 3),
+        load_1m: nodeLoad,
       })
     })
   }

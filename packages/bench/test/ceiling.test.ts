@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
@@ -8,6 +9,8 @@ import { createEmptyDatabase } from '../../../test/setup/database.js'
 import { CeilingUsageError, parseCeilingArgs } from '../src/ceiling-args.js'
 import { prepareCeilingTables } from '../src/ceiling-tables.js'
 import { findPgbench, parseTransactionLog } from '../src/pgbench.js'
+import { drawVariables, readPgbenchScript } from '../src/pgbench-script.js'
+import { runScriptFromNode } from '../src/node-floor.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const ceiling = fileURLToPath(new URL('../src/ceiling.ts', import.meta.url))
@@ -64,6 +67,87 @@ describe("pgbench's transaction log", () => {
   })
 })
 
+describe('a pgbench script read for Node', () => {
+  it("turns phase L's script into its three statements, each taking the run id as $1", async () => {
+    const { statements, variables } = readPgbenchScript(await readFile(lScript, 'utf8'))
+    expect(variables).toEqual([{ name: 'id', lo: 1, hi: 200_000 }])
+    expect(statements).toHaveLength(3)
+    for (const statement of statements) {
+      expect(statement.uses).toEqual([0])
+      expect(statement.text).toMatch(/WHERE id = \$1 RETURNING id\n/)
+      expect(statement.text).not.toMatch(/:id\b|^--|;$/m)
+    }
+    // JSON's colons and the comments between statements are left alone.
+    expect(statements[0]?.text).toContain('"approved": true')
+    expect(statements[1]?.text.startsWith('WITH run AS')).toBe(true)
+  })
+
+  it("numbers each statement's parameters in the order the script sets its variables", () => {
+    const script = [
+      '\\set a random(1, 10)',
+      '\\set b random(5, 5)',
+      'SELECT :b::int, :a;',
+      '-- a comment; not a statement',
+      'SELECT 1;',
+      "SELECT :a, :ab, :b, 'x'::b;",
+    ].join('\n')
+    expect(readPgbenchScript(script).statements).toEqual([
+      { text: 'SELECT $2::int, $1', uses: [0, 1] },
+      { text: 'SELECT 1', uses: [] },
+      // Neither another name that begins with one nor a cast is a variable.
+      { text: "SELECT $1, :ab, $2, 'x'::b", uses: [0, 1] },
+    ])
+  })
+
+  it('refuses what only pgbench can run, and a script with no statement', () => {
+    expect(() => readPgbenchScript('\\sleep 1 ms\nSELECT 1;')).toThrow(
+      /Only "\\set name random\(lo, hi\)" can be run outside pgbench; the script has: \\sleep 1 ms/,
+    )
+    expect(() => readPgbenchScript('\\set x 5\nSELECT :x;')).toThrow(/the script has: \\set x 5/)
+    expect(() => readPgbenchScript('-- nothing\n')).toThrow('The script holds no statement')
+  })
+
+  it('draws each variable within its bounds, both ends included', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 400; i++) {
+      const [a, b] = drawVariables([
+        { name: 'a', lo: 1, hi: 3 },
+        { name: 'b', lo: -2, hi: -2 },
+      ])
+      seen.add(a as string)
+      expect(b).toBe('-2')
+    }
+    expect([...seen].sort()).toEqual(['1', '2', '3'])
+  })
+})
+
+describe('phase L sent from Node', () => {
+  it("commits each execution's three statements and times every execution", async () => {
+    const database = await createEmptyDatabase()
+    try {
+      await prepareCeilingTables(database.url)
+      const run = await runScriptFromNode(database.url, lScript, 1)
+      expect(run.version).toMatch(/^Node v\d+\.\d+\.\d+, pg \d+\.\d+\.\d+$/)
+      expect(run.executions).toBeGreaterThan(0)
+      expect(run.latenciesMs).toHaveLength(run.executions)
+      expect(run.wallSeconds).toBeGreaterThanOrEqual(1)
+      const client = new pg.Client({ connectionString: database.url })
+      await client.connect()
+      try {
+        const { rows } = await client.query<{ commits: number; histories: number }>(
+          `SELECT (SELECT sum(version - 1)::int FROM runs) AS commits,
+             (SELECT count(*)::int FROM history) AS histories`,
+        )
+        expect(rows[0]).toEqual({ commits: 3 * run.executions, histories: 2 * run.executions })
+      } finally {
+        await client.end()
+      }
+    } finally {
+      await database.drop()
+    }
+  }, 60_000)
+})
+
 describe.skipIf(pgbench === undefined)('phase L of the ceiling', () => {
   it('commits one resume per script: the answer, then each node with its history row', async () => {
     const database = await createEmptyDatabase()
@@ -105,15 +189,20 @@ describe.skipIf(pgbench === undefined)('phase L of the ceiling', () => {
     }
   }, 60_000)
 
-  it('reports the latency of a whole resume, with its percentiles', async () => {
+  it('reports the latency of a whole resume, with its percentiles, from pgbench and from Node', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--conditions=@holdpoint/source', '--import', 'tsx', ceiling, '--phases=L', '--seconds=1'],
       { cwd: root, env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') } },
     )
     const lines = reportLines(stdout)
-    expect(lines).toHaveLength(1)
-    const [l] = lines
+    expect(lines).toHaveLength(2)
+    const [l, fromNode] = lines
+    expect(Object.keys(fromNode ?? {})).toEqual(Object.keys(l ?? {}))
+    expect(fromNode).toMatchObject({ system: 'node-pg', phase: 'L', C: 1, threads: 1, seconds: 1 })
+    for (const field of ['tps', 'latency_avg_ms', 'transactions', 'p50_ms', 'p99_ms']) {
+      expect(fromNode?.[field], field).toBeGreaterThan(0)
+    }
     expect(Object.keys(l ?? {})).toEqual([
       'system',
       'version',
