@@ -46,6 +46,7 @@ export function readPgbenchScript(text: string): PgbenchScript {
         )
       }
       const [, name, lo, hi] = match as unknown as [string, string, string, string]
+      if (Number(lo) > Number(hi)) throw new Error(`Empty range in the script: ${trimmed}`)
       variables.push({ name, lo: Number(lo), hi: Number(hi) })
       continue
     }

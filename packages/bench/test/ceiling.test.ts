@@ -104,6 +104,9 @@ describe('a pgbench script read for Node', () => {
       /Only "\\set name random\(lo, hi\)" can be run outside pgbench; the script has: \\sleep 1 ms/,
     )
     expect(() => readPgbenchScript('\\set x 5\nSELECT :x;')).toThrow(/the script has: \\set x 5/)
+    expect(() => readPgbenchScript('\\set x random(5, 4)\nSELECT :x;')).toThrow(
+      'Empty range in the script: \\set x random(5, 4)',
+    )
     expect(() => readPgbenchScript('-- nothing\n')).toThrow('The script holds no statement')
   })
 
