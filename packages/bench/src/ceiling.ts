@@ -26,7 +26,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`)
 
 /** One line of the ceiling's report for phase A or B. */
 interface CeilingLine extends PgbenchSummary {
-  system: 'pgbench' | 'node-pg'
+  system: 'pgbench'
   version: string
   phase: 'A' | 'B'
   /** The 1-minute load average when the run began: the machine is shared. */
@@ -34,10 +34,13 @@ interface CeilingLine extends PgbenchSummary {
 }
 
 /**
- * Phase L's line. `tps` counts resumes per second and `latency_avg_ms` is pgbench's average per
- * script execution, that is per resume; the percentiles come from its per-execution log.
+ * Phase L's line, from pgbench or from Node (`node-pg`). `tps` counts resumes per second and
+ * `latency_avg_ms` is the average per script execution, that is per resume (pgbench's own, or the
+ * Node run's wall time divided by its executions); the percentiles come from each execution's
+ * time, in pgbench's per-execution log or as Node timed it.
  */
-interface LatencyLine extends Omit<CeilingLine, 'phase'> {
+interface LatencyLine extends Omit<CeilingLine, 'phase' | 'system'> {
+  system: 'pgbench' | 'node-pg'
   phase: 'L'
   p50_ms: number | null
   p99_ms: number | null
