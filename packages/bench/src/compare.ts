@@ -10,19 +10,19 @@
  * `--pairs` times, printing every report line with its build and pair as it comes, then a
  * Markdown table of medians and the median ratio of the pairs. The worktree is removed at the end.
  */
-import { pathToFileURL } from 'node:url'
 import { CompareUsageError, parseCompareArgs } from './compare-args.js'
 import { compareTable, pairOrder, type Build, type ComparedLine } from './compare-summary.js'
 import { reportLines } from './report.js'
 import {
   buildEngine,
+  buildsCompared,
   prepareWorktree,
   removeWorktree,
   repoRoot,
   runCommand,
   UnknownRevisionError,
 } from './worktree.js'
-import { runTool } from './tool-main.js'
+import { isMain, runTool } from './tool-main.js'
 
 /** One `pnpm bench` of the checkout at `dir` (its engine built); its report lines. */
 async function bench(
@@ -53,15 +53,13 @@ async function main(): Promise<void> {
         }
       }
     }
-    process.stdout.write(
-      `\nthis: the checkout at ${repoRoot}; against: ${options.against}, built in the worktree ${other}\n\n${compareTable(lines)}\n`,
-    )
+    process.stdout.write(`\n${buildsCompared(options.against, other)}\n\n${compareTable(lines)}\n`)
   } finally {
     await removeWorktree(other)
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMain(import.meta.url)) {
   runTool(
     main,
     (error) => error instanceof CompareUsageError || error instanceof UnknownRevisionError,

@@ -12,7 +12,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { isMain } from './tool-main.js'
 import { parseArgs } from 'node:util'
 
 interface CallFrame {
@@ -208,4 +208,4 @@ function main(): void {
 }
 
 // Run only as a script, so that the functions above can be imported.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main()
+if (isMain(import.meta.url)) main()

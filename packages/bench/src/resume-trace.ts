@@ -19,7 +19,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { QueryConfig } from 'pg'
 import pg from 'pg'
@@ -29,7 +28,7 @@ import { startCpuProfiler, type CpuProfiler } from './cpu-profiler.js'
 import { profileWithin, type TimeWindow } from './profile-windows.js'
 import { timePoolCalls, type PoolCall } from './pool-timing.js'
 import { percentile } from './stats.js'
-import { runTool } from './tool-main.js'
+import { isMain, runTool } from './tool-main.js'
 
 /**
  * A resume's pieces, in order: engine work before the first call, then each call's round trip
@@ -205,6 +204,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMain(import.meta.url)) {
   runTool(main, () => false)
 }

@@ -13,20 +13,21 @@
  * operations, over `--processes` fresh processes (each with a fresh database), as one JSON line
  * per process and a Markdown table. The worktree is removed at the end.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { createTarget, migrateTarget } from './database.js'
 import { SideBySideUsageError, parseSideBySideArgs } from './side-by-side-args.js'
 import type { SideBySideJob } from './side-by-side-process.js'
 import { processFigures, sideBySideTable, type SideBySideSamples } from './side-by-side-summary.js'
 import {
   buildEngine,
+  buildsCompared,
   prepareWorktree,
   removeWorktree,
   repoRoot,
   runCommand,
   UnknownRevisionError,
 } from './worktree.js'
-import { runTool } from './tool-main.js'
+import { isMain, runTool } from './tool-main.js'
 
 const processScript = fileURLToPath(new URL('./side-by-side-process.ts', import.meta.url))
 
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${JSON.stringify({ process: p, n: options.n, ...measured })}\n`)
     }
     process.stdout.write(
-      `\nthis: the checkout at ${repoRoot}; against: ${options.against}, built in the worktree ${other}; ` +
+      `\n${buildsCompared(options.against, other)}; ` +
         `${options.processes} processes, ${options.n} starts and resumes per build in each\n\n` +
         `${sideBySideTable(figures)}\n`,
     )
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMain(import.meta.url)) {
   runTool(
     main,
     (error) => error instanceof SideBySideUsageError || error instanceof UnknownRevisionError,

@@ -13,6 +13,11 @@ import { fileURLToPath } from 'node:url'
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '')
 
 /** A revision that names no commit here. */
+/** The line a comparison tool prints above its table, naming the two builds it compared. */
+export function buildsCompared(against: string, worktree: string): string {
+  return `this: the checkout at ${repoRoot}; against: ${against}, built in the worktree ${worktree}`
+}
+
 export class UnknownRevisionError extends Error {
   constructor(rev: string) {
     super(`--against ${rev}: no such commit, branch or tag here`)
