@@ -58,6 +58,12 @@ async function withPreparedDatabase(body: (url: string) => Promise<void>): Promi
   }
 }
 
+/** Phase L's percentiles of per-execution times, in milliseconds to the microsecond. */
+const latencyPercentiles = (latenciesMs: readonly number[]) => ({
+  p50_ms: round(percentile(latenciesMs, 50), 3),
+  p99_ms: round(percentile(latenciesMs, 99), 3),
+})
+
 const loadNow = (): number => Math.round((loadavg()[0] ?? 0) * 100) / 100
 
 const print = (line: CeilingLine | LatencyLine): void =>
@@ -110,8 +116,7 @@ async function main(): Promise<void> {
         version,
         phase: 'L',
         ...summary,
-        p50_ms: round(percentile(latenciesMs, 50), 3),
-        p99_ms: round(percentile(latenciesMs, 99), 3),
+        ...latencyPercentiles(latenciesMs),
         load_1m,
       })
       // The same script from Node, on the same database, right after.
@@ -127,8 +132,7 @@ async function main(): Promise<void> {
         tps: Math.round(floor.executions / floor.wallSeconds),
         latency_avg_ms: round((floor.wallSeconds * 1000) / floor.executions, 3),
         transactions: floor.executions,
-        p50_ms: round(percentile(floor.latenciesMs, 50), 3),
-        p99_ms: round(percentile(floor.latenciesMs, 99), 3),
+        ...latencyPercentiles(floor.latenciesMs),
         load_1m: nodeLoad,
       })
     })

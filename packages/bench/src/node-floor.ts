@@ -23,7 +23,7 @@ export interface NodeFloorRun {
 }
 
 /** The versions of Node and of the `pg` this package imports. */
-export function nodeClientVersion(): string {
+function nodeClientVersion(): string {
   const { version } = createRequire(import.meta.url)('pg/package.json') as { version: string }
   return `Node ${process.version}, pg ${version}`
 }
